@@ -1,0 +1,657 @@
+//! H.264 elementary-stream analysis: NAL units, parameter sets, access units
+//! and random-access points. No pixels here: decoding lives in `decode`.
+
+use std::collections::HashMap;
+
+use crate::error::{Error, Result};
+
+/// NAL unit types used here.
+pub mod nal_type {
+    pub const SLICE: u8 = 1;
+    pub const SLICE_DPA: u8 = 2;
+    pub const IDR: u8 = 5;
+    pub const SEI: u8 = 6;
+    pub const SPS: u8 = 7;
+    pub const PPS: u8 = 8;
+    pub const AUD: u8 = 9;
+    pub const END_OF_SEQUENCE: u8 = 10;
+    pub const FILLER: u8 = 12;
+}
+
+/// Byte ranges `(start, end)` of the NAL units (after their start codes) in
+/// an Annex-B buffer. Trailing zero bytes of a NAL are trimmed.
+pub fn nal_ranges(data: &[u8]) -> Vec<(usize, usize)> {
+    let mut starts = Vec::new();
+    let mut i = 0;
+    while i + 3 <= data.len() {
+        if data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1 {
+            starts.push(i + 3);
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    let mut ranges = Vec::with_capacity(starts.len());
+    for (k, &start) in starts.iter().enumerate() {
+        let mut end = starts.get(k + 1).map_or(data.len(), |&next| next - 3);
+        while end > start && data[end - 1] == 0 {
+            end -= 1;
+        }
+        if end > start {
+            ranges.push((start, end));
+        }
+    }
+    ranges
+}
+
+/// Removes emulation-prevention bytes (00 00 03 → 00 00).
+pub fn unescape(nal: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(nal.len());
+    let mut zeros = 0;
+    for &b in nal {
+        if zeros >= 2 && b == 3 {
+            zeros = 0;
+            continue;
+        }
+        zeros = if b == 0 { zeros + 1 } else { 0 };
+        out.push(b);
+    }
+    out
+}
+
+/// Exp-Golomb bit reader over an unescaped RBSP.
+pub struct BitReader<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> BitReader<'a> {
+    pub fn new(data: &'a [u8]) -> Self {
+        BitReader { data, pos: 0 }
+    }
+
+    pub fn bit(&mut self) -> Result<u32, &'static str> {
+        let byte = self.data.get(self.pos / 8).ok_or("bitstream ends early")?;
+        let bit = (byte >> (7 - self.pos % 8)) & 1;
+        self.pos += 1;
+        Ok(u32::from(bit))
+    }
+
+    pub fn bits(&mut self, n: u32) -> Result<u32, &'static str> {
+        let mut v = 0;
+        for _ in 0..n {
+            v = v << 1 | self.bit()?;
+        }
+        Ok(v)
+    }
+
+    pub fn flag(&mut self) -> Result<bool, &'static str> {
+        Ok(self.bit()? == 1)
+    }
+
+    pub fn ue(&mut self) -> Result<u32, &'static str> {
+        let mut zeros = 0;
+        while self.bit()? == 0 {
+            zeros += 1;
+            if zeros > 31 {
+                return Err("exp-Golomb code too long");
+            }
+        }
+        Ok(((1u64 << zeros) - 1 + u64::from(self.bits(zeros)?)) as u32)
+    }
+
+    pub fn se(&mut self) -> Result<i32, &'static str> {
+        let v = self.ue()?;
+        Ok(if v & 1 == 1 {
+            v.div_ceil(2) as i32
+        } else {
+            -((v / 2) as i32)
+        })
+    }
+}
+
+/// What Fanout needs to know from a sequence parameter set.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Sps {
+    pub id: u32,
+    pub profile_idc: u8,
+    pub level_idc: u8,
+    pub chroma_format_idc: u32,
+    pub bit_depth: u8,
+    pub bit_depth_chroma: u8,
+    pub lossless: bool,
+    pub log2_max_frame_num: u32,
+    pub frame_mbs_only: bool,
+    pub mbaff: bool,
+    /// Visible size after cropping.
+    pub width: u32,
+    pub height: u32,
+    /// Sample aspect ratio from the VUI, when present.
+    pub sample_aspect: Option<(u32, u32)>,
+    /// Frame rate `(num, den)` from VUI timing, when present.
+    pub frame_rate: Option<(u32, u32)>,
+}
+
+fn skip_scaling_list(r: &mut BitReader, size: usize) -> Result<(), &'static str> {
+    let (mut last, mut next) = (8i32, 8i32);
+    for _ in 0..size {
+        if next != 0 {
+            next = (last + r.se()? + 256) % 256;
+        }
+        last = if next == 0 { last } else { next };
+    }
+    Ok(())
+}
+
+impl Sps {
+    /// Parses an SPS NAL unit (with its header byte, escaped).
+    pub fn parse(nal: &[u8]) -> Result<Sps, &'static str> {
+        let rbsp = unescape(nal.get(1..).ok_or("empty SPS")?);
+        let mut r = BitReader::new(&rbsp);
+        let profile_idc = r.bits(8)? as u8;
+        r.bits(8)?; // constraint flags
+        let level_idc = r.bits(8)? as u8;
+        let id = r.ue()?;
+        let mut chroma_format_idc = 1;
+        let (mut bit_depth, mut bit_depth_chroma, mut lossless) = (8, 8, false);
+        if matches!(
+            profile_idc,
+            100 | 110 | 122 | 244 | 44 | 83 | 86 | 118 | 128 | 138 | 139 | 134 | 135
+        ) {
+            chroma_format_idc = r.ue()?;
+            if chroma_format_idc == 3 {
+                r.flag()?; // separate_colour_plane_flag
+            }
+            bit_depth = (8 + r.ue()?).min(255) as u8;
+            bit_depth_chroma = (8 + r.ue()?).min(255) as u8;
+            lossless = r.flag()?;
+            if r.flag()? {
+                for i in 0..if chroma_format_idc == 3 { 12 } else { 8 } {
+                    if r.flag()? {
+                        skip_scaling_list(&mut r, if i < 6 { 16 } else { 64 })?;
+                    }
+                }
+            }
+        }
+        let log2_max_frame_num = r.ue()? + 4;
+        let poc_type = r.ue()?;
+        if poc_type == 0 {
+            r.ue()?;
+        } else if poc_type == 1 {
+            r.flag()?;
+            r.se()?;
+            r.se()?;
+            let n = r.ue()?;
+            if n > 255 {
+                return Err("SPS poc cycle too long");
+            }
+            for _ in 0..n {
+                r.se()?;
+            }
+        }
+        r.ue()?; // max_num_ref_frames
+        r.flag()?; // gaps_in_frame_num_allowed
+        let width_mbs = r.ue()? + 1;
+        let height_map_units = r.ue()? + 1;
+        let frame_mbs_only = r.flag()?;
+        let mbaff = if !frame_mbs_only { r.flag()? } else { false };
+        r.flag()?; // direct_8x8_inference
+        let height_mbs = height_map_units * if frame_mbs_only { 1 } else { 2 };
+        let (mut crop_l, mut crop_r, mut crop_t, mut crop_b) = (0, 0, 0, 0);
+        if r.flag()? {
+            crop_l = r.ue()?;
+            crop_r = r.ue()?;
+            crop_t = r.ue()?;
+            crop_b = r.ue()?;
+        }
+        let (unit_x, unit_y) = match chroma_format_idc {
+            1 => (2, 2),
+            2 => (2, 1),
+            _ => (1, 1),
+        };
+        let unit_y = unit_y * if frame_mbs_only { 1 } else { 2 };
+        let coded_w = width_mbs.checked_mul(16).ok_or("SPS width overflow")?;
+        let coded_h = height_mbs.checked_mul(16).ok_or("SPS height overflow")?;
+        let width = coded_w
+            .checked_sub((crop_l + crop_r).saturating_mul(unit_x))
+            .ok_or("SPS cropping larger than the picture")?;
+        let height = coded_h
+            .checked_sub((crop_t + crop_b).saturating_mul(unit_y))
+            .ok_or("SPS cropping larger than the picture")?;
+        let mut sample_aspect = None;
+        let mut frame_rate = None;
+        if r.flag().unwrap_or(false) {
+            // VUI: read what we need, tolerate truncation.
+            let vui = (|| -> Result<(), &'static str> {
+                if r.flag()? {
+                    let idc = r.bits(8)?;
+                    const TABLE: [(u32, u32); 17] = [
+                        (0, 0),
+                        (1, 1),
+                        (12, 11),
+                        (10, 11),
+                        (16, 11),
+                        (40, 33),
+                        (24, 11),
+                        (20, 11),
+                        (32, 11),
+                        (80, 33),
+                        (18, 11),
+                        (15, 11),
+                        (64, 33),
+                        (160, 99),
+                        (4, 3),
+                        (3, 2),
+                        (2, 1),
+                    ];
+                    let sar = if idc == 255 {
+                        (r.bits(16)?, r.bits(16)?)
+                    } else {
+                        TABLE.get(idc as usize).copied().unwrap_or((0, 0))
+                    };
+                    if sar.0 > 0 && sar.1 > 0 {
+                        sample_aspect = Some(sar);
+                    }
+                }
+                if r.flag()? {
+                    r.flag()?; // overscan_appropriate
+                }
+                if r.flag()? {
+                    r.bits(4)?;
+                    if r.flag()? {
+                        r.bits(24)?;
+                    }
+                }
+                if r.flag()? {
+                    r.ue()?;
+                    r.ue()?;
+                }
+                if r.flag()? {
+                    let units = r.bits(32)?;
+                    let scale = r.bits(32)?;
+                    if units > 0 && scale > 0 {
+                        // Frame rate is time_scale / (2 * num_units_in_tick).
+                        frame_rate = Some((scale, units.saturating_mul(2)));
+                    }
+                }
+                Ok(())
+            })();
+            let _ = vui;
+        }
+        Ok(Sps {
+            id,
+            profile_idc,
+            level_idc,
+            chroma_format_idc,
+            bit_depth,
+            bit_depth_chroma,
+            lossless,
+            log2_max_frame_num,
+            frame_mbs_only,
+            mbaff,
+            width,
+            height,
+            sample_aspect,
+            frame_rate,
+        })
+    }
+
+    /// Whether the stream can hold interlaced pictures (MBAFF or fields).
+    pub fn interlaced(&self) -> bool {
+        !self.frame_mbs_only
+    }
+
+    /// Rejects what neither decoder handles, naming the feature.
+    pub fn check_supported(&self) -> Result<()> {
+        let feature = match self.chroma_format_idc {
+            0 | 1 => None,
+            2 => Some("4:2:2 chroma".to_string()),
+            3 => Some("4:4:4 chroma".to_string()),
+            n => Some(format!("chroma_format_idc {n}")),
+        }
+        .or_else(|| {
+            (!matches!(self.bit_depth, 8 | 10) || self.bit_depth_chroma != self.bit_depth).then(
+                || {
+                    format!(
+                        "{}-bit luma / {}-bit chroma (8 and 10 bits are supported)",
+                        self.bit_depth, self.bit_depth_chroma
+                    )
+                },
+            )
+        })
+        .or_else(|| self.lossless.then(|| "lossless coding (transform bypass)".into()));
+        match feature {
+            Some(f) => Err(Error::UnsupportedFeature(format!(
+                "{f} (profile_idc {})",
+                self.profile_idc
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The parts of a picture parameter set needed to read slice headers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pps {
+    pub id: u32,
+    pub sps_id: u32,
+    pub slice_groups: u32,
+}
+
+impl Pps {
+    /// Parses a PPS NAL unit (with its header byte, escaped).
+    pub fn parse(nal: &[u8]) -> Result<Pps, &'static str> {
+        let rbsp = unescape(nal.get(1..).ok_or("empty PPS")?);
+        let mut r = BitReader::new(&rbsp);
+        let id = r.ue()?;
+        let sps_id = r.ue()?;
+        r.flag()?; // entropy_coding_mode
+        r.flag()?; // bottom_field_pic_order_in_frame_present
+        let slice_groups = r.ue()? + 1;
+        Ok(Pps {
+            id,
+            sps_id,
+            slice_groups,
+        })
+    }
+}
+
+/// First fields of a slice header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SliceHeader {
+    pub first_mb: u32,
+    /// slice_type modulo 5: 0 P, 1 B, 2 I, 3 SP, 4 SI.
+    pub slice_type: u32,
+    pub pps_id: u32,
+    pub frame_num: u32,
+    pub field_pic: bool,
+    pub bottom_field: bool,
+}
+
+/// Parameter sets seen so far, to read slice headers.
+#[derive(Clone, Debug, Default)]
+pub struct ParameterSets {
+    pub sps: HashMap<u32, (Sps, Vec<u8>)>,
+    pub pps: HashMap<u32, (Pps, Vec<u8>)>,
+}
+
+impl ParameterSets {
+    /// Parses a slice header's first fields.
+    pub fn slice_header(&self, nal: &[u8]) -> Result<SliceHeader, &'static str> {
+        let head = &nal[..nal.len().min(64)];
+        let rbsp = unescape(head.get(1..).ok_or("empty slice")?);
+        let mut r = BitReader::new(&rbsp);
+        let first_mb = r.ue()?;
+        let slice_type = r.ue()? % 5;
+        let pps_id = r.ue()?;
+        let (pps, _) = self.pps.get(&pps_id).ok_or("slice refers to a missing PPS")?;
+        let (sps, _) = self
+            .sps
+            .get(&pps.sps_id)
+            .ok_or("slice refers to a missing SPS")?;
+        let frame_num = r.bits(sps.log2_max_frame_num)?;
+        let (mut field_pic, mut bottom_field) = (false, false);
+        if !sps.frame_mbs_only {
+            field_pic = r.flag()?;
+            if field_pic {
+                bottom_field = r.flag()?;
+            }
+        }
+        Ok(SliceHeader {
+            first_mb,
+            slice_type,
+            pps_id,
+            frame_num,
+            field_pic,
+            bottom_field,
+        })
+    }
+
+    /// The SPS a slice's PPS points to.
+    pub fn sps_for_pps(&self, pps_id: u32) -> Option<&Sps> {
+        let (pps, _) = self.pps.get(&pps_id)?;
+        self.sps.get(&pps.sps_id).map(|(s, _)| s)
+    }
+}
+
+/// Whether an SEI NAL carries a recovery point (payload type 6).
+pub fn sei_has_recovery_point(nal: &[u8]) -> bool {
+    let rbsp = unescape(nal.get(1..).unwrap_or(&[]));
+    let mut pos = 0;
+    while pos < rbsp.len() && rbsp[pos] != 0x80 {
+        let mut payload_type = 0usize;
+        while pos < rbsp.len() && rbsp[pos] == 0xff {
+            payload_type += 255;
+            pos += 1;
+        }
+        let Some(&t) = rbsp.get(pos) else { return false };
+        payload_type += usize::from(t);
+        pos += 1;
+        let mut size = 0usize;
+        while pos < rbsp.len() && rbsp[pos] == 0xff {
+            size += 255;
+            pos += 1;
+        }
+        let Some(&s) = rbsp.get(pos) else { return false };
+        size += usize::from(s);
+        pos += 1;
+        if payload_type == 6 {
+            return true;
+        }
+        pos += size;
+    }
+    false
+}
+
+/// How a decoder may start at an access unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum RandomAccess {
+    /// Not a starting point.
+    No,
+    /// An IDR picture: a closed GOP starts here.
+    Idr,
+    /// An intra picture with a recovery-point SEI (open GOP).
+    RecoveryPoint,
+    /// An intra picture without any marking (older encoders).
+    Intra,
+}
+
+impl RandomAccess {
+    /// Any kind of starting point.
+    pub fn is_random_access(self) -> bool {
+        self != RandomAccess::No
+    }
+}
+
+/// One coded frame (or complementary field pair) in Annex-B form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessUnit {
+    /// Annex-B bytes (start codes kept), parameter sets included when the
+    /// stream carried them here.
+    pub data: Vec<u8>,
+    /// Unwrapped 90 kHz timestamps; `None` when the PES carried none.
+    pub pts: Option<i64>,
+    pub dts: Option<i64>,
+    /// Byte offset of the PES that carried the start of this unit.
+    pub offset: u64,
+    pub random_access: RandomAccess,
+    /// `nal_ref_idc != 0`: later pictures may depend on this one.
+    pub is_reference: bool,
+    /// Coded as field pictures or MBAFF (interlaced tools in use).
+    pub interlaced: bool,
+    /// Bottom field coded first (field pictures only).
+    pub bottom_field_first: bool,
+    /// Packets were lost inside this unit.
+    pub damaged: bool,
+}
+
+/// Splits a stream of H.264 PES payloads into access units, with or without
+/// access-unit delimiters, keeping the parameter sets up to date.
+#[derive(Default)]
+pub struct AccessUnitSplitter {
+    params: ParameterSets,
+    current: Option<AccessUnit>,
+    /// The current unit already holds a slice (VCL NAL).
+    has_slice: bool,
+    last_slice: Option<SliceHeader>,
+    recovery_sei: bool,
+    /// A P or B slice was seen in the current unit.
+    saw_inter: bool,
+    /// The current unit already holds both fields of a pair.
+    paired: bool,
+    ready: std::collections::VecDeque<AccessUnit>,
+    /// Errors in parameter sets (reported once each).
+    pub problems: Vec<String>,
+}
+
+impl AccessUnitSplitter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Parameter sets seen so far.
+    pub fn params(&self) -> &ParameterSets {
+        &self.params
+    }
+
+    /// Feeds one PES payload.
+    pub fn push(&mut self, data: &[u8], pts: Option<i64>, dts: Option<i64>, offset: u64, damaged: bool) {
+        let mut first_in_pes = true;
+        for (start, end) in nal_ranges(data) {
+            let nal = &data[start..end];
+            let nal_type = nal[0] & 0x1f;
+            let starts_new = match nal_type {
+                nal_type::AUD => true,
+                nal_type::SPS | nal_type::PPS | nal_type::SEI | 14..=18 => self.has_slice,
+                nal_type::SLICE | nal_type::IDR | nal_type::SLICE_DPA => {
+                    self.slice_starts_new_unit(nal)
+                }
+                _ => false,
+            };
+            if starts_new {
+                self.finish_current();
+            }
+            let unit = self.current.get_or_insert_with(|| AccessUnit {
+                data: Vec::new(),
+                pts: None,
+                dts: None,
+                offset,
+                random_access: RandomAccess::No,
+                is_reference: false,
+                interlaced: false,
+                bottom_field_first: false,
+                damaged: false,
+            });
+            if first_in_pes && (unit.data.is_empty() || starts_new) {
+                unit.pts = pts;
+                unit.dts = dts;
+                unit.offset = offset;
+            }
+            if first_in_pes {
+                unit.damaged |= damaged;
+                first_in_pes = false;
+            }
+            unit.data.extend_from_slice(&[0, 0, 0, 1]);
+            unit.data.extend_from_slice(nal);
+            match nal_type {
+                nal_type::SPS => match Sps::parse(nal) {
+                    Ok(sps) => {
+                        self.params.sps.insert(sps.id, (sps, nal.to_vec()));
+                    }
+                    Err(why) => self.problems.push(format!("bad SPS: {why}")),
+                },
+                nal_type::PPS => match Pps::parse(nal) {
+                    Ok(pps) => {
+                        self.params.pps.insert(pps.id, (pps, nal.to_vec()));
+                    }
+                    Err(why) => self.problems.push(format!("bad PPS: {why}")),
+                },
+                nal_type::SEI => self.recovery_sei |= sei_has_recovery_point(nal),
+                nal_type::SLICE | nal_type::IDR => {
+                    let header = self.params.slice_header(nal).ok();
+                    let unit = self.current.as_mut().expect("unit created above");
+                    unit.is_reference |= nal[0] & 0x60 != 0;
+                    if nal_type == nal_type::IDR {
+                        unit.random_access = RandomAccess::Idr;
+                    }
+                    if let Some(h) = header {
+                        self.saw_inter |= !(h.slice_type == 2 || h.slice_type == 4);
+                        if h.field_pic && !self.has_slice {
+                            unit.bottom_field_first = h.bottom_field;
+                        }
+                        let mbaff = self
+                            .params
+                            .sps_for_pps(h.pps_id)
+                            .is_some_and(|s| s.mbaff);
+                        unit.interlaced |= h.field_pic || mbaff;
+                    } else {
+                        self.saw_inter = true;
+                    }
+                    if !self.has_slice {
+                        self.has_slice = true;
+                    }
+                    self.last_slice = header;
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A new slice starts a new unit unless it continues the current picture
+    /// or is the second field of the current field pair.
+    fn slice_starts_new_unit(&mut self, nal: &[u8]) -> bool {
+        if !self.has_slice {
+            return false;
+        }
+        let Ok(h) = self.params.slice_header(nal) else {
+            return false;
+        };
+        if h.first_mb != 0 {
+            return false;
+        }
+        match self.last_slice {
+            // Second field of a pair: same frame_num, opposite parity.
+            Some(prev)
+                if prev.field_pic
+                    && h.field_pic
+                    && prev.frame_num == h.frame_num
+                    && prev.bottom_field != h.bottom_field
+                    && !self.paired =>
+            {
+                self.paired = true;
+                false
+            }
+            _ => true,
+        }
+    }
+
+    fn finish_current(&mut self) {
+        if let Some(mut unit) = self.current.take() {
+            if self.has_slice {
+                if unit.random_access == RandomAccess::No && !self.saw_inter {
+                    unit.random_access = if self.recovery_sei {
+                        RandomAccess::RecoveryPoint
+                    } else {
+                        RandomAccess::Intra
+                    };
+                }
+                self.ready.push_back(unit);
+            }
+        }
+        self.has_slice = false;
+        self.last_slice = None;
+        self.recovery_sei = false;
+        self.saw_inter = false;
+        self.paired = false;
+    }
+
+    /// Signals the end of the stream.
+    pub fn finish(&mut self) {
+        self.finish_current();
+    }
+
+    /// Next complete access unit.
+    pub fn next_unit(&mut self) -> Option<AccessUnit> {
+        self.ready.pop_front()
+    }
+}

@@ -1,0 +1,624 @@
+//! Demux: MPEG transport stream bytes in, elementary-stream packets out.
+//!
+//! [`TsDemuxer`] is push-based so that the same code runs over a file read in
+//! pieces natively and over `Blob.slice` reads in the browser: feed it pieces
+//! of any size with [`TsDemuxer::push`], take [`DemuxEvent`]s with
+//! [`TsDemuxer::next_event`], and call [`TsDemuxer::finish`] at the end. Its
+//! memory is a fixed set of per-PID buffers, bounded by one PES packet each.
+
+pub mod ts;
+
+use std::collections::{HashMap, VecDeque};
+
+use crate::error::{Error, Result, Warning};
+use ts::{PacketFormat, SectionAssembler, TimestampUnwrapper, TS_PACKET};
+
+/// Bytes looked at before giving up on finding packet sync.
+const SYNC_SEARCH_LIMIT: usize = 64 * 1024;
+/// A PES packet larger than this is not believed (a 4K intra frame is ~2 MB).
+const MAX_PES_SIZE: usize = 64 * 1024 * 1024;
+
+/// Video codecs named by PMT stream types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum VideoCodec {
+    H264,
+    Hevc,
+    Mpeg2,
+    Mpeg1,
+    Mpeg4Part2,
+    Vc1,
+    Avs,
+}
+
+impl VideoCodec {
+    fn from_stream_type(stream_type: u8) -> Option<Self> {
+        Some(match stream_type {
+            0x1b => Self::H264,
+            0x24 => Self::Hevc,
+            0x02 | 0x80 => Self::Mpeg2,
+            0x01 => Self::Mpeg1,
+            0x10 => Self::Mpeg4Part2,
+            0xea => Self::Vc1,
+            0x42 | 0xd2 => Self::Avs,
+            _ => return None,
+        })
+    }
+
+    /// The codec's usual name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::H264 => "H.264",
+            Self::Hevc => "HEVC (H.265)",
+            Self::Mpeg2 => "MPEG-2 video",
+            Self::Mpeg1 => "MPEG-1 video",
+            Self::Mpeg4Part2 => "MPEG-4 Part 2 video",
+            Self::Vc1 => "VC-1",
+            Self::Avs => "AVS video",
+        }
+    }
+}
+
+/// Audio codecs named by PMT stream types and descriptors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum AudioCodec {
+    /// AAC in ADTS: passed through.
+    AacAdts,
+    AacLatm,
+    MpegAudio,
+    Ac3,
+    Eac3,
+    Dts,
+    Lpcm,
+    Other(u8),
+}
+
+impl AudioCodec {
+    fn from_stream(stream: &ts::PmtStream) -> Option<Self> {
+        let has = |tag: u8| stream.descriptors.iter().any(|(t, _)| *t == tag);
+        let registration = stream
+            .descriptors
+            .iter()
+            .find(|(t, d)| *t == 0x05 && d.len() >= 4)
+            .map(|(_, d)| [d[0], d[1], d[2], d[3]]);
+        Some(match stream.stream_type {
+            0x0f => Self::AacAdts,
+            0x11 => Self::AacLatm,
+            0x03 | 0x04 => Self::MpegAudio,
+            0x81 => Self::Ac3,
+            0x87 => Self::Eac3,
+            0x82 | 0x85 | 0x86 => Self::Dts,
+            0x80 | 0x83 => Self::Lpcm,
+            0x06 if has(0x6a) || registration == Some(*b"AC-3") => Self::Ac3,
+            0x06 if has(0x7a) || registration == Some(*b"EAC3") => Self::Eac3,
+            0x06 if has(0x7b) || registration.is_some_and(|r| r.starts_with(b"DTS")) => Self::Dts,
+            _ => return None,
+        })
+    }
+
+    /// The codec's usual name.
+    pub fn name(self) -> String {
+        match self {
+            Self::AacAdts => "AAC (ADTS)".into(),
+            Self::AacLatm => "AAC (LATM)".into(),
+            Self::MpegAudio => "MPEG-1/2 audio (MP2/MP3)".into(),
+            Self::Ac3 => "AC-3".into(),
+            Self::Eac3 => "E-AC-3".into(),
+            Self::Dts => "DTS".into(),
+            Self::Lpcm => "LPCM".into(),
+            Self::Other(t) => format!("stream type {t:#04x}"),
+        }
+    }
+}
+
+/// Which elementary streams the demuxer settled on.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct StreamSelection {
+    pub program_number: u16,
+    pub video_pid: u16,
+    pub audio: Option<(u16, AudioCodec)>,
+}
+
+/// One reassembled PES packet of the selected video or audio stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PesPacket {
+    /// Byte offset of the packet that started this PES.
+    pub offset: u64,
+    /// Unwrapped 90 kHz timestamps.
+    pub pts: Option<i64>,
+    pub dts: Option<i64>,
+    /// Elementary stream bytes.
+    pub data: Vec<u8>,
+    /// Packets were lost or cut inside this PES: its contents are suspect.
+    pub damaged: bool,
+}
+
+/// What the demuxer hands out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DemuxEvent {
+    /// The program and streams were chosen (once, before any packet).
+    Selected(StreamSelection),
+    Video(PesPacket),
+    Audio(PesPacket),
+    Warning(Warning),
+}
+
+#[derive(Default)]
+struct PesAssembler {
+    buf: Vec<u8>,
+    offset: u64,
+    pts: Option<u64>,
+    dts: Option<u64>,
+    /// Expected payload length when PES_packet_length was set.
+    expected: Option<usize>,
+    damaged: bool,
+    active: bool,
+    last_cc: Option<u8>,
+    unwrap_pts: TimestampUnwrapper,
+    unwrap_dts: TimestampUnwrapper,
+}
+
+/// Counters for the summary.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct DemuxStats {
+    pub packets: u64,
+    pub continuity_errors: u64,
+    pub resyncs: u64,
+}
+
+/// Push-based MPEG-TS demuxer (see the module docs).
+pub struct TsDemuxer {
+    format: Option<(PacketFormat, usize)>,
+    /// Bytes not yet parsed: less than one packet once sync is found.
+    pending: Vec<u8>,
+    /// Absolute offset of `pending[0]` in the input.
+    pending_offset: u64,
+    pat: SectionAssembler,
+    pmt_pids: HashMap<u16, u16>,
+    pmt_sections: HashMap<u16, SectionAssembler>,
+    pmts_seen: HashMap<u16, ts::Pmt>,
+    selection: Option<StreamSelection>,
+    video: PesAssembler,
+    audio: PesAssembler,
+    anchor: Option<i64>,
+    events: VecDeque<DemuxEvent>,
+    warned_audio: bool,
+    warned_scrambled: bool,
+    stats: DemuxStats,
+}
+
+impl Default for TsDemuxer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TsDemuxer {
+    /// A demuxer waiting for its first bytes.
+    pub fn new() -> Self {
+        TsDemuxer {
+            format: None,
+            pending: Vec::new(),
+            pending_offset: 0,
+            pat: SectionAssembler::default(),
+            pmt_pids: HashMap::new(),
+            pmt_sections: HashMap::new(),
+            pmts_seen: HashMap::new(),
+            selection: None,
+            video: PesAssembler::default(),
+            audio: PesAssembler::default(),
+            anchor: None,
+            events: VecDeque::new(),
+            warned_audio: false,
+            warned_scrambled: false,
+            stats: DemuxStats::default(),
+        }
+    }
+
+    /// The packet framing, once detected.
+    pub fn packet_format(&self) -> Option<PacketFormat> {
+        self.format.map(|(f, _)| f)
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> DemuxStats {
+        self.stats
+    }
+
+    /// The chosen streams, once known.
+    pub fn selection(&self) -> Option<&StreamSelection> {
+        self.selection.as_ref()
+    }
+
+    /// Bytes held between calls (for the bounded-memory test).
+    pub fn buffered_bytes(&self) -> usize {
+        self.pending.capacity() + self.video.buf.capacity() + self.audio.buf.capacity()
+    }
+
+    /// Next event, if any is ready.
+    pub fn next_event(&mut self) -> Option<DemuxEvent> {
+        self.events.pop_front()
+    }
+
+    /// Feeds the next piece of the input.
+    pub fn push(&mut self, data: &[u8]) -> Result<()> {
+        self.pending.extend_from_slice(data);
+        self.process(false)
+    }
+
+    /// Signals the end of the input: flushes the last PES packets and checks
+    /// that a playable stream was found.
+    pub fn finish(&mut self) -> Result<()> {
+        self.process(true)?;
+        if !self.pending.is_empty() {
+            self.warn(
+                Some(self.pending_offset),
+                format!(
+                    "file ends in the middle of a packet ({} stray bytes ignored): the input looks truncated",
+                    self.pending.len()
+                ),
+            );
+            self.pending.clear();
+        }
+        self.flush_pes(true);
+        self.flush_pes(false);
+        if self.selection.is_none() {
+            return Err(self.no_selection_error());
+        }
+        Ok(())
+    }
+
+    fn no_selection_error(&self) -> Error {
+        let mut programs: Vec<_> = self.pmts_seen.values().collect();
+        programs.sort_by_key(|p| p.program_number);
+        for pmt in &programs {
+            for s in &pmt.streams {
+                if let Some(codec) = VideoCodec::from_stream_type(s.stream_type) {
+                    return Error::UnsupportedCodec {
+                        codec: codec.name().into(),
+                        pid: s.pid,
+                    };
+                }
+            }
+        }
+        if self.format.is_none() {
+            Error::NotTransportStream("no packet sync bytes (0x47) found".into())
+        } else if self.pmts_seen.is_empty() {
+            Error::NoVideo(" (no program map table: PAT/PMT missing or damaged)".into())
+        } else {
+            Error::NoVideo(String::new())
+        }
+    }
+
+    fn warn(&mut self, offset: Option<u64>, message: String) {
+        self.events
+            .push_back(DemuxEvent::Warning(Warning { offset, message }));
+    }
+
+    fn process(&mut self, at_end: bool) -> Result<()> {
+        if self.format.is_none() {
+            match ts::detect_format(&self.pending, at_end) {
+                Some((format, start)) => {
+                    self.format = Some((format, start));
+                    self.consume(start);
+                }
+                None if at_end || self.pending.len() >= SYNC_SEARCH_LIMIT => {
+                    return Err(Error::NotTransportStream(format!(
+                        "no run of packet sync bytes (0x47 every 188 or 192 bytes) in the first {} bytes",
+                        self.pending.len().min(SYNC_SEARCH_LIMIT)
+                    )));
+                }
+                None => return Ok(()),
+            }
+        }
+        let Some((format, _)) = self.format else {
+            return Ok(());
+        };
+        let stride = format.stride();
+        let sync_at = format.sync_offset();
+        let mut pos = 0;
+        while self.pending.len() - pos >= stride {
+            let packet_offset = self.pending_offset + pos as u64;
+            if self.pending[pos + sync_at] != 0x47 {
+                // Lost sync: look for the next place where packets line up again.
+                let search = &self.pending[pos + 1..];
+                let found = (0..search.len()).find(|&i| {
+                    let at = |k: usize| search.get(i + sync_at + k * stride);
+                    at(0) == Some(&0x47)
+                        && (at(1).is_none() || at(1) == Some(&0x47))
+                        && (at(2).is_none() || at(2) == Some(&0x47))
+                });
+                self.stats.resyncs += 1;
+                self.video.damaged |= self.video.active;
+                self.audio.damaged |= self.audio.active;
+                match found {
+                    Some(skip) => {
+                        self.warn(
+                            Some(packet_offset),
+                            format!("lost packet sync; skipped {} bytes to resync", skip + 1),
+                        );
+                        pos += skip + 1;
+                        continue;
+                    }
+                    None => {
+                        pos = self.pending.len().saturating_sub(stride - 1);
+                        break;
+                    }
+                }
+            }
+            let start = pos + sync_at;
+            let mut packet = [0u8; TS_PACKET];
+            packet.copy_from_slice(&self.pending[start..start + TS_PACKET]);
+            self.packet(&packet, packet_offset)?;
+            pos += stride;
+        }
+        self.consume(pos);
+        Ok(())
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pending.drain(..n);
+        self.pending_offset += n as u64;
+    }
+
+    fn packet(&mut self, packet: &[u8; TS_PACKET], offset: u64) -> Result<()> {
+        self.stats.packets += 1;
+        let header = match ts::parse_header(packet) {
+            Ok(h) => h,
+            Err(why) => {
+                let pid = u16::from(packet[1] & 0x1f) << 8 | u16::from(packet[2]);
+                self.warn(
+                    Some(offset),
+                    format!("bad packet on PID {pid:#06x}: {why}; skipped"),
+                );
+                return Ok(());
+            }
+        };
+        let payload = if header.has_payload {
+            &packet[header.payload_start..]
+        } else {
+            &[][..]
+        };
+        if header.pid == 0 {
+            if !payload.is_empty() {
+                for section in self.pat.push(payload, header.payload_unit_start) {
+                    if let Some(entries) = ts::parse_pat(&section) {
+                        for e in entries {
+                            self.pmt_pids.insert(e.pmt_pid, e.program_number);
+                        }
+                    }
+                }
+            }
+            return Ok(());
+        }
+        if self.pmt_pids.contains_key(&header.pid) {
+            if !payload.is_empty() {
+                let asm = self.pmt_sections.entry(header.pid).or_default();
+                for section in asm.push(payload, header.payload_unit_start) {
+                    if let Some(pmt) = ts::parse_pmt(&section) {
+                        self.on_pmt(pmt, offset)?;
+                    }
+                }
+            }
+            return Ok(());
+        }
+        let Some(selection) = &self.selection else {
+            return Ok(());
+        };
+        let is_video = header.pid == selection.video_pid;
+        let is_audio = selection.audio.is_some_and(|(pid, _)| pid == header.pid);
+        if !is_video && !is_audio {
+            return Ok(());
+        }
+        if header.scrambled {
+            if !self.warned_scrambled {
+                self.warned_scrambled = true;
+                self.warn(
+                    Some(offset),
+                    format!("PID {:#06x} is scrambled (encrypted); its packets cannot be used", header.pid),
+                );
+            }
+            return Ok(());
+        }
+        if header.transport_error {
+            self.warn(
+                Some(offset),
+                format!("transport error flag set on PID {:#06x}; packet dropped", header.pid),
+            );
+            self.assembler(is_video).damaged = true;
+            return Ok(());
+        }
+        // Continuity: the counter advances on packets with payload.
+        let asm = self.assembler(is_video);
+        let mut gap = false;
+        if let Some(last) = asm.last_cc {
+            if header.has_payload {
+                if header.continuity_counter == last && !header.discontinuity {
+                    // A legal duplicate packet: ignore it.
+                    return Ok(());
+                }
+                gap = header.continuity_counter != (last + 1) & 0x0f && !header.discontinuity;
+            }
+        }
+        if header.has_payload {
+            asm.last_cc = Some(header.continuity_counter);
+        }
+        if gap {
+            self.stats.continuity_errors += 1;
+            let asm = self.assembler(is_video);
+            asm.damaged |= asm.active;
+            self.warn(
+                Some(offset),
+                format!(
+                    "continuity counter gap on PID {:#06x}: packets were lost",
+                    header.pid
+                ),
+            );
+        }
+        if payload.is_empty() {
+            return Ok(());
+        }
+        if header.payload_unit_start {
+            self.flush_pes(is_video);
+            match ts::parse_pes_header(payload) {
+                Ok(pes) => {
+                    let asm = self.assembler(is_video);
+                    let data = payload.get(pes.header_length..).unwrap_or(&[]);
+                    asm.active = true;
+                    asm.damaged = gap;
+                    asm.offset = offset;
+                    asm.pts = pes.pts;
+                    asm.dts = pes.dts;
+                    asm.expected = (pes.packet_length > 0)
+                        .then(|| pes.packet_length.saturating_sub(pes.header_length - 6));
+                    asm.buf.clear();
+                    asm.buf.extend_from_slice(data);
+                }
+                Err(why) => {
+                    self.warn(
+                        Some(offset),
+                        format!("bad PES header on PID {:#06x}: {why}; skipped", header.pid),
+                    );
+                    self.assembler(is_video).active = false;
+                }
+            }
+        } else {
+            let asm = self.assembler(is_video);
+            if !asm.active {
+                return Ok(());
+            }
+            if asm.buf.len() + payload.len() > MAX_PES_SIZE {
+                asm.active = false;
+                asm.buf = Vec::new();
+                self.warn(
+                    Some(offset),
+                    format!("PES packet on PID {:#06x} exceeds 64 MiB; dropped", header.pid),
+                );
+                return Ok(());
+            }
+            asm.buf.extend_from_slice(payload);
+        }
+        // A PES with a declared length is complete as soon as it is filled.
+        let asm = self.assembler(is_video);
+        if asm.expected.is_some_and(|n| asm.buf.len() >= n) {
+            self.flush_pes(is_video);
+        }
+        Ok(())
+    }
+
+    fn assembler(&mut self, video: bool) -> &mut PesAssembler {
+        if video {
+            &mut self.video
+        } else {
+            &mut self.audio
+        }
+    }
+
+    fn flush_pes(&mut self, video: bool) {
+        let anchor = self.anchor;
+        let asm = self.assembler(video);
+        if !asm.active {
+            return;
+        }
+        asm.active = false;
+        let mut damaged = asm.damaged;
+        let mut short = None;
+        if let Some(expected) = asm.expected {
+            if asm.buf.len() < expected {
+                damaged = true;
+                short = Some((asm.buf.len(), expected));
+            }
+            asm.buf.truncate(expected);
+        }
+        let pts = asm.pts.map(|raw| asm.unwrap_pts.unwrap(raw, anchor));
+        let dts = asm.dts.map(|raw| asm.unwrap_dts.unwrap(raw, pts.or(anchor)));
+        let packet = PesPacket {
+            offset: asm.offset,
+            pts,
+            dts,
+            data: std::mem::take(&mut asm.buf),
+            damaged,
+        };
+        if self.anchor.is_none() {
+            self.anchor = pts;
+        }
+        if let Some((got, expected)) = short {
+            self.warn(
+                Some(packet.offset),
+                format!("PES packet cut short ({got} of {expected} bytes)"),
+            );
+        }
+        self.events.push_back(if video {
+            DemuxEvent::Video(packet)
+        } else {
+            DemuxEvent::Audio(packet)
+        });
+    }
+
+    fn on_pmt(&mut self, pmt: ts::Pmt, offset: u64) -> Result<()> {
+        let program = pmt.program_number;
+        self.pmts_seen.insert(program, pmt.clone());
+        if let Some(selection) = &self.selection {
+            if selection.program_number == program {
+                // A repeated PMT: the stream can change PIDs mid-file; follow
+                // the video PID only if the old one disappeared.
+                let still_there = pmt.streams.iter().any(|s| s.pid == selection.video_pid);
+                if !still_there {
+                    self.warn(
+                        Some(offset),
+                        "program map changed mid-stream: the video PID disappeared".into(),
+                    );
+                }
+            }
+            return Ok(());
+        }
+        let Some(video) = pmt
+            .streams
+            .iter()
+            .find(|s| VideoCodec::from_stream_type(s.stream_type) == Some(VideoCodec::H264))
+        else {
+            // Fail early once every program in the PAT has been seen without H.264.
+            let all_seen = self
+                .pmt_pids
+                .values()
+                .all(|p| self.pmts_seen.contains_key(p));
+            if all_seen {
+                let err = self.no_selection_error();
+                if matches!(err, Error::UnsupportedCodec { .. }) {
+                    return Err(err);
+                }
+            }
+            return Ok(());
+        };
+        let mut audio = None;
+        for s in &pmt.streams {
+            if s.pid == video.pid {
+                continue;
+            }
+            let Some(codec) = AudioCodec::from_stream(s) else {
+                continue;
+            };
+            if codec == AudioCodec::AacAdts && audio.is_none() {
+                audio = Some((s.pid, codec));
+            } else if !self.warned_audio {
+                self.warned_audio = true;
+                self.warn(
+                    Some(offset),
+                    format!(
+                        "audio stream {} on PID {:#06x} dropped: only AAC (ADTS) is passed through",
+                        codec.name(),
+                        s.pid
+                    ),
+                );
+            }
+        }
+        let selection = StreamSelection {
+            program_number: program,
+            video_pid: video.pid,
+            audio,
+        };
+        self.events
+            .push_back(DemuxEvent::Selected(selection.clone()));
+        self.selection = Some(selection);
+        Ok(())
+    }
+}

@@ -1,0 +1,263 @@
+//! Encode: [`Picture`]s in, AV1 temporal units out, with rav1e.
+
+use std::sync::Arc;
+
+use rav1e::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::picture::{Picture, Planes};
+
+/// AV1 encoder settings shared by every chunk (so seams do not show).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Av1Settings {
+    /// rav1e speed preset, 0 (slowest, smallest) to 10 (fastest).
+    pub speed: u8,
+    /// Constant quantizer, 0 (lossless-ish) to 255 (worst).
+    pub quantizer: u8,
+    /// Longest run of frames without a keyframe; 0 = only at chunk starts
+    /// and scene cuts rav1e finds itself.
+    pub max_keyframe_interval: u32,
+}
+
+impl Default for Av1Settings {
+    fn default() -> Self {
+        Av1Settings {
+            speed: 10,
+            quantizer: 100,
+            max_keyframe_interval: 0,
+        }
+    }
+}
+
+impl Av1Settings {
+    /// Checks ranges before any work starts.
+    pub fn validate(&self) -> Result<()> {
+        if self.speed > 10 {
+            return Err(Error::InvalidSettings(format!(
+                "speed {} is out of range 0-10",
+                self.speed
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Stream-wide facts the encoder needs, identical for every chunk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct VideoFormat {
+    pub width: u32,
+    pub height: u32,
+    pub bit_depth: u8,
+    /// Frames per second as `(num, den)`.
+    pub frame_rate: (u32, u32),
+    pub sample_aspect: (u32, u32),
+}
+
+/// One AV1 temporal unit, ready for an MP4 sample.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EncodedFrame {
+    /// OBUs without the temporal delimiter (MP4 samples must not carry it).
+    pub data: Vec<u8>,
+    /// Index of the source picture within this encoder's input.
+    pub input_index: u64,
+    pub keyframe: bool,
+}
+
+enum Inner {
+    Eight(Context<u8>),
+    High(Context<u16>),
+}
+
+/// A rav1e context for one chunk.
+pub struct Av1Encoder {
+    inner: Inner,
+    format: VideoFormat,
+    sequence_header: Option<Vec<u8>>,
+}
+
+impl Av1Encoder {
+    /// Starts an encoder; its first frame will be a keyframe.
+    pub fn new(format: VideoFormat, settings: &Av1Settings) -> Result<Self> {
+        settings.validate()?;
+        let (num, den) = format.frame_rate;
+        let enc = EncoderConfig {
+            width: format.width as usize,
+            height: format.height as usize,
+            bit_depth: usize::from(format.bit_depth),
+            chroma_sampling: ChromaSampling::Cs420,
+            sample_aspect_ratio: Rational::new(
+                u64::from(format.sample_aspect.0.max(1)),
+                u64::from(format.sample_aspect.1.max(1)),
+            ),
+            time_base: Rational::new(u64::from(den.max(1)), u64::from(num.max(1))),
+            quantizer: usize::from(settings.quantizer),
+            bitrate: 0,
+            min_key_frame_interval: 0,
+            max_key_frame_interval: if settings.max_keyframe_interval == 0 {
+                u64::from(u32::MAX)
+            } else {
+                u64::from(settings.max_keyframe_interval)
+            },
+            speed_settings: SpeedSettings::from_preset(settings.speed),
+            ..Default::default()
+        };
+        // One thread: Fanout's parallelism is across chunks.
+        let config = Config::new().with_encoder_config(enc).with_threads(1);
+        let inner = if format.bit_depth > 8 {
+            Inner::High(config.new_context().map_err(|e| Error::Encoder(e.to_string()))?)
+        } else {
+            Inner::Eight(config.new_context().map_err(|e| Error::Encoder(e.to_string()))?)
+        };
+        Ok(Av1Encoder {
+            inner,
+            format,
+            sequence_header: None,
+        })
+    }
+
+    /// The `av1C` box payload: rav1e's fixed fields plus the sequence header
+    /// OBU of the first keyframe. `None` before the first packet.
+    pub fn av1c(&self) -> Option<Vec<u8>> {
+        let fixed = match &self.inner {
+            Inner::Eight(c) => c.container_sequence_header(),
+            Inner::High(c) => c.container_sequence_header(),
+        };
+        let obu = self.sequence_header.as_ref()?;
+        let mut out = fixed;
+        out.extend_from_slice(obu);
+        Some(out)
+    }
+
+    /// Sends a picture; returns temporal units that became ready.
+    pub fn send(&mut self, picture: &Picture) -> Result<Vec<EncodedFrame>> {
+        if picture.width != self.format.width
+            || picture.height != self.format.height
+            || picture.bit_depth != self.format.bit_depth
+        {
+            return Err(Error::UnsupportedFeature(format!(
+                "picture size or depth changes mid-stream ({}x{} {}-bit, expected {}x{} {}-bit)",
+                picture.width,
+                picture.height,
+                picture.bit_depth,
+                self.format.width,
+                self.format.height,
+                self.format.bit_depth
+            )));
+        }
+        match &mut self.inner {
+            Inner::Eight(ctx) => {
+                let mut frame = ctx.new_frame();
+                if let Planes::U8(planes) = &picture.planes {
+                    for (i, plane) in planes.iter().enumerate() {
+                        let (w, _) = picture.plane_size(i);
+                        frame.planes[i].copy_from_raw_u8(plane, w, 1);
+                    }
+                }
+                ctx.send_frame(Arc::new(frame)).map_err(status_error)?;
+            }
+            Inner::High(ctx) => {
+                let mut frame = ctx.new_frame();
+                if let Planes::U16(planes) = &picture.planes {
+                    for (i, plane) in planes.iter().enumerate() {
+                        let (w, _) = picture.plane_size(i);
+                        let bytes: Vec<u8> = plane.iter().flat_map(|s| s.to_le_bytes()).collect();
+                        frame.planes[i].copy_from_raw_u8(&bytes, w * 2, 2);
+                    }
+                }
+                ctx.send_frame(Arc::new(frame)).map_err(status_error)?;
+            }
+        }
+        self.drain()
+    }
+
+    /// Ends the chunk: returns every remaining temporal unit.
+    pub fn finish(&mut self) -> Result<Vec<EncodedFrame>> {
+        match &mut self.inner {
+            Inner::Eight(ctx) => ctx.flush(),
+            Inner::High(ctx) => ctx.flush(),
+        }
+        self.drain()
+    }
+
+    fn drain(&mut self) -> Result<Vec<EncodedFrame>> {
+        let mut out = Vec::new();
+        loop {
+            let packet = match &mut self.inner {
+                Inner::Eight(ctx) => ctx.receive_packet().map(|p| (p.data, p.input_frameno, p.frame_type)),
+                Inner::High(ctx) => ctx.receive_packet().map(|p| (p.data, p.input_frameno, p.frame_type)),
+            };
+            match packet {
+                Ok((data, input_index, frame_type)) => {
+                    let (data, sequence_header) = strip_temporal_delimiters(&data)?;
+                    if self.sequence_header.is_none() {
+                        self.sequence_header = sequence_header;
+                    }
+                    out.push(EncodedFrame {
+                        data,
+                        input_index,
+                        keyframe: frame_type == FrameType::KEY,
+                    });
+                }
+                Err(EncoderStatus::Encoded) => continue,
+                Err(EncoderStatus::NeedMoreData) | Err(EncoderStatus::LimitReached) => break,
+                Err(e) => return Err(status_error(e)),
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn status_error(status: EncoderStatus) -> Error {
+    Error::Encoder(format!("rav1e: {status}"))
+}
+
+const OBU_SEQUENCE_HEADER: u8 = 1;
+const OBU_TEMPORAL_DELIMITER: u8 = 2;
+
+/// Splits a temporal unit into OBUs, drops temporal delimiters, and returns
+/// a copy of the sequence header OBU when there is one.
+pub fn strip_temporal_delimiters(tu: &[u8]) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
+    let mut out = Vec::with_capacity(tu.len());
+    let mut sequence_header = None;
+    let mut pos = 0;
+    while pos < tu.len() {
+        let header = tu[pos];
+        let obu_type = (header >> 3) & 0x0f;
+        let has_extension = header & 0x04 != 0;
+        let has_size = header & 0x02 != 0;
+        let mut p = pos + 1 + usize::from(has_extension);
+        let size = if has_size {
+            let mut value = 0usize;
+            let mut i = 0;
+            loop {
+                let byte = *tu
+                    .get(p)
+                    .ok_or_else(|| Error::Encoder("AV1 OBU size cut short".into()))?;
+                value |= usize::from(byte & 0x7f) << (7 * i);
+                p += 1;
+                i += 1;
+                if byte & 0x80 == 0 || i == 8 {
+                    break;
+                }
+            }
+            value
+        } else {
+            tu.len() - p
+        };
+        let end = p
+            .checked_add(size)
+            .filter(|&e| e <= tu.len())
+            .ok_or_else(|| Error::Encoder("AV1 OBU overruns its temporal unit".into()))?;
+        let obu = &tu[pos..end];
+        match obu_type {
+            OBU_TEMPORAL_DELIMITER => {}
+            OBU_SEQUENCE_HEADER => {
+                sequence_header = Some(obu.to_vec());
+                out.extend_from_slice(obu);
+            }
+            _ => out.extend_from_slice(obu),
+        }
+        pos = end;
+    }
+    Ok((out, sequence_header))
+}

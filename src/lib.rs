@@ -1,0 +1,26 @@
+//! Fanout: MPEG transport stream in, AV1 MP4 out, cut into independent
+//! chunks that are encoded in parallel.
+//!
+//! The data flows through one module per stage:
+//! source → [`demux`] → [`codec::h264`] (access units) → [`plan`] (chunks) →
+//! [`job`] ([`decode`] → [`deinterlace`] → [`encode`]) → [`mux`] → sink.
+//! The core does no file I/O and starts no threads: [`transcode`] drives the
+//! stages over a [`source::Source`] and a [`sink::Sink`], and the faces (the
+//! CLI, the WebAssembly module) decide where the chunk jobs run.
+
+pub mod codec;
+pub mod decode;
+pub mod deinterlace;
+pub mod demux;
+pub mod encode;
+pub mod error;
+pub mod job;
+pub mod mux;
+#[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
+pub mod native;
+pub mod pipeline;
+pub mod picture;
+pub mod plan;
+pub mod sink;
+
+pub use error::{Error, Result, Warning};

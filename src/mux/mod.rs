@@ -1,0 +1,3 @@
+//! Mux: encoded samples in, an MP4 file out.
+
+pub mod mp4;

@@ -1,0 +1,1806 @@
+//! ISO-BMFF (MP4) writer for fast-start (`moov` before `mdat`) files.
+//!
+//! The muxer does no file I/O. It only keeps the sample index: the caller
+//! records each sample with [`Mp4Muxer::add_video_sample`] /
+//! [`Mp4Muxer::add_audio_sample`] and appends the sample's bytes to its own
+//! payload sink right after. When everything is recorded, [`Mp4Muxer::header`]
+//! returns `ftyp` + `moov` + the `mdat` box header; the finished file is that
+//! header followed by the payload bytes in the order they were recorded.
+//!
+//! Layout decisions:
+//! - Consecutive samples of the same track form one chunk, so the caller's
+//!   interleaving decides the chunking.
+//! - Chunk offsets are `stco` unless one of them does not fit 32 bits, then
+//!   `co64`; `mdat` switches to the 64-bit `largesize` form when the payload
+//!   is too big for a 32-bit box size. Because the header length depends on
+//!   those choices, the `moov` is measured first and the offsets filled after.
+//! - Edit lists keep audio and video aligned on the source (90 kHz) clock:
+//!   the movie starts at the earliest presentation time of any track, a track
+//!   starting later gets an empty edit for the difference, and the video edit
+//!   skips the B-frame reorder delay (composition offset of the first
+//!   presented frame).
+//!
+//! Boxes are encoded with `mp4-atom`. `trak`, `moov` and the `mdat` header
+//! are assembled by hand (see [`write_box`] and [`mdat_header`]) for the
+//! reasons given there.
+//!
+//! The module also holds two helpers for the remux ("copy") mode:
+//! [`avc_decoder_config`] and [`annex_b_to_length_prefixed`].
+
+use mp4_atom::esds::{DecoderConfig, DecoderSpecific, EsDescriptor, SLConfig};
+use mp4_atom::{
+    u24, Atom, Audio, Av01, Av1c, Avc1, Avcc, AvccExt, Co64, Codec, CttsEntry, Dinf, Dref, Edts,
+    Elst, ElstEntry, Encode, Esds, FixedPoint, Ftyp, Hdlr, Mdhd, Mdia, Minf, Mp4a, Mvhd, Pasp,
+    Smhd, Stbl, Stco, Stsc, StscEntry, Stsd, Stss, Stsz, StszSamples, Stts, SttsEntry, Tkhd, Url,
+    Visual, Vmhd,
+};
+
+/// Media timescale of the video track: the MPEG-TS 90 kHz clock, so decode
+/// and presentation timestamps are copied without rounding.
+pub const VIDEO_TIMESCALE: u32 = 90_000;
+
+/// Movie timescale (`mvhd`, `tkhd`, `elst` segment durations). Using the
+/// source clock keeps the empty edits that align audio and video exact.
+pub const MOVIE_TIMESCALE: u32 = 90_000;
+
+const VIDEO_TRACK_ID: u32 = 1;
+const AUDIO_TRACK_ID: u32 = 2;
+
+/// MPEG-4 Systems object type indication for MPEG-4 Audio (AAC).
+const OBJECT_TYPE_MPEG4_AUDIO: u8 = 0x40;
+/// MPEG-4 Systems stream type for audio streams.
+const STREAM_TYPE_AUDIO: u8 = 0x05;
+
+/// Errors from building the MP4 header or the AVC configuration record.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MuxError {
+    /// `header()` was called before any video sample was recorded.
+    #[error("mp4: no video samples recorded")]
+    NoVideoSamples,
+    /// Audio samples were recorded but the muxer was built without an audio track.
+    #[error("mp4: {0} audio samples recorded but no audio track configured")]
+    AudioWithoutTrack(usize),
+    /// A video decode timestamp is smaller than the previous one.
+    #[error("mp4: video dts goes backwards at sample {index} ({dts} after {prev})")]
+    DtsNotMonotonic {
+        /// Index of the offending sample (decode order).
+        index: usize,
+        /// Decode timestamp of the previous sample.
+        prev: i64,
+        /// Decode timestamp of this sample.
+        dts: i64,
+    },
+    /// A video sample is presented before it is decoded (`pts < dts`).
+    #[error("mp4: video sample {index} has pts {pts} before its dts {dts}")]
+    PtsBeforeDts {
+        /// Index of the offending sample (decode order).
+        index: usize,
+        /// Its presentation timestamp.
+        pts: i64,
+        /// Its decode timestamp.
+        dts: i64,
+    },
+    /// A sample duration or composition offset does not fit 32 bits.
+    #[error("mp4: {track} sample {index}: {what} of {value} ticks does not fit 32 bits")]
+    TimeOverflow {
+        /// `"video"` or `"audio"`.
+        track: &'static str,
+        /// Index of the sample.
+        index: usize,
+        /// Which quantity overflowed.
+        what: &'static str,
+        /// The value that did not fit.
+        value: i64,
+    },
+    /// More samples or chunks than a 32-bit count can express.
+    #[error("mp4: too many {0} for a 32-bit count")]
+    TooMany(&'static str),
+    /// The track description or codec configuration is unusable.
+    #[error("mp4: invalid {what}: {why}")]
+    InvalidConfig {
+        /// The field or structure at fault.
+        what: &'static str,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// `mp4-atom` rejected a box while encoding or decoding it.
+    #[error("mp4: box encoding failed: {0}")]
+    Atom(#[from] mp4_atom::Error),
+    /// The second layout pass disagreed with the first (a bug in this module).
+    #[error("mp4: internal layout error: {0}")]
+    Internal(&'static str),
+}
+
+fn invalid(what: &'static str, why: impl Into<String>) -> MuxError {
+    MuxError::InvalidConfig {
+        what,
+        why: why.into(),
+    }
+}
+
+/// Video codec and its decoder configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VideoCodec {
+    /// AV1. `av1c` is the complete `av1C` payload: the 4 fixed bytes
+    /// (marker/version, seq_profile/level, tier/bitdepth/mono/subsampling
+    /// flags, presentation delay) followed by configOBUs (the sequence
+    /// header OBU). `bit_depth` (8, 10 or 12) must agree with the flags.
+    Av1 {
+        /// Complete `av1C` payload (without box header).
+        av1c: Vec<u8>,
+        /// Luma bit depth: 8, 10 or 12.
+        bit_depth: u8,
+    },
+    /// H.264. `avcc` is a complete AVCDecoderConfigurationRecord, e.g. from
+    /// [`avc_decoder_config`]; samples must use 4-byte NAL length prefixes
+    /// unless the record says otherwise.
+    Avc {
+        /// Complete AVCDecoderConfigurationRecord (without box header).
+        avcc: Vec<u8>,
+    },
+}
+
+/// Description of the (single, mandatory) video track.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VideoTrack {
+    /// Codec and decoder configuration.
+    pub codec: VideoCodec,
+    /// Visible width in pixels.
+    pub width: u32,
+    /// Visible height in pixels.
+    pub height: u32,
+    /// Pixel aspect ratio `(h_spacing, v_spacing)`; a `pasp` box is written
+    /// and the display width scaled when it is `Some` and not 1:1.
+    pub pixel_aspect: Option<(u32, u32)>,
+    /// Frame duration in 90 kHz ticks, used as the duration of the last sample.
+    pub default_frame_duration: u32,
+}
+
+/// Description of the optional AAC audio track.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AudioTrack {
+    /// Output sample rate in Hz; also the audio media timescale.
+    pub sample_rate: u32,
+    /// Channel count written in the sample entry.
+    pub channels: u16,
+    /// AudioSpecificConfig (at least 2 bytes), e.g. from an ADTS header.
+    pub audio_specific_config: Vec<u8>,
+    /// PCM samples per AAC frame (1024 for AAC-LC).
+    pub samples_per_frame: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct VideoSample {
+    size: u32,
+    dts: i64,
+    pts: i64,
+    sync: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct AudioSample {
+    size: u32,
+    pts: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TrackKind {
+    Video,
+    Audio,
+}
+
+/// A run of consecutive samples of one track in the payload.
+#[derive(Debug, Clone, Copy)]
+struct Chunk {
+    track: TrackKind,
+    /// Offset of the chunk's first byte from the start of the payload.
+    offset: u64,
+    samples: u32,
+}
+
+/// Collects the sample index of one video and an optional audio track and
+/// produces the fast-start header that goes in front of the payload.
+#[derive(Debug, Clone)]
+pub struct Mp4Muxer {
+    video: VideoTrack,
+    audio: Option<AudioTrack>,
+    video_samples: Vec<VideoSample>,
+    audio_samples: Vec<AudioSample>,
+    chunks: Vec<Chunk>,
+    payload_len: u64,
+}
+
+impl Mp4Muxer {
+    /// Creates a muxer for one video track and an optional audio track.
+    pub fn new(video: VideoTrack, audio: Option<AudioTrack>) -> Self {
+        Mp4Muxer {
+            video,
+            audio,
+            video_samples: Vec::new(),
+            audio_samples: Vec::new(),
+            chunks: Vec::new(),
+            payload_len: 0,
+        }
+    }
+
+    /// Records a video sample whose `size` bytes the caller appends to the
+    /// payload next. Timestamps are 90 kHz, already unwrapped and monotonic:
+    /// `dts` non-decreasing, `pts >= dts` (greater for reordered B-frames).
+    /// Violations are reported by [`Mp4Muxer::header`].
+    pub fn add_video_sample(&mut self, size: u32, dts: i64, pts: i64, sync: bool) {
+        self.video_samples.push(VideoSample {
+            size,
+            dts,
+            pts,
+            sync,
+        });
+        self.push_to_chunk(TrackKind::Video, size);
+    }
+
+    /// Records an audio sample (one raw AAC frame, no ADTS header) whose
+    /// `size` bytes the caller appends to the payload next; `pts` is 90 kHz.
+    pub fn add_audio_sample(&mut self, size: u32, pts: i64) {
+        self.audio_samples.push(AudioSample { size, pts });
+        self.push_to_chunk(TrackKind::Audio, size);
+    }
+
+    /// Total number of payload bytes recorded so far.
+    pub fn payload_len(&self) -> u64 {
+        self.payload_len
+    }
+
+    /// Number of video samples recorded so far.
+    pub fn video_sample_count(&self) -> usize {
+        self.video_samples.len()
+    }
+
+    /// Number of audio samples recorded so far.
+    pub fn audio_sample_count(&self) -> usize {
+        self.audio_samples.len()
+    }
+
+    fn push_to_chunk(&mut self, track: TrackKind, size: u32) {
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.track == track && chunk.samples < u32::MAX => chunk.samples += 1,
+            _ => self.chunks.push(Chunk {
+                track,
+                offset: self.payload_len,
+                samples: 1,
+            }),
+        }
+        // Saturating: a payload of 2^64 bytes cannot exist, but never panic.
+        self.payload_len = self.payload_len.saturating_add(u64::from(size));
+    }
+
+    /// Returns `ftyp` + `moov` + the `mdat` box header. The final file is this
+    /// header followed by the payload bytes in the order they were recorded.
+    ///
+    /// Fails when no video sample was recorded, when timestamps break the
+    /// contract of the `add_*` methods, or when a codec configuration is
+    /// malformed.
+    pub fn header(&self) -> Result<Vec<u8>, MuxError> {
+        if self.video_samples.is_empty() {
+            return Err(MuxError::NoVideoSamples);
+        }
+        if self.audio.is_none() && !self.audio_samples.is_empty() {
+            return Err(MuxError::AudioWithoutTrack(self.audio_samples.len()));
+        }
+
+        let video = self.video_timing()?;
+        // An audio track without samples is left out of the file.
+        let audio = match &self.audio {
+            Some(track) if !self.audio_samples.is_empty() => {
+                Some((track, self.audio_timing(track)?))
+            }
+            _ => None,
+        };
+
+        // The movie timeline starts at the earliest presentation time.
+        let t0 = match &audio {
+            Some((_, a)) => video.first_pts.min(a.first_pts),
+            None => video.first_pts,
+        };
+
+        let ftyp = self.ftyp()?;
+        let mdat_header_len: u64 = if self.payload_len > u64::from(u32::MAX) - 8 {
+            16
+        } else {
+            8
+        };
+        let max_chunk_offset = self.chunks.last().map_or(0, |c| c.offset);
+
+        // Pass 1: measure the moov. Its size depends only on the number of
+        // entries and on stco vs co64, not on the offset values.
+        let mut wide = max_chunk_offset > u64::from(u32::MAX);
+        let mut moov_len = self.moov(&video, audio.as_ref(), t0, 0, wide)?.len() as u64;
+        let mut header_len = ftyp.len() as u64 + moov_len + mdat_header_len;
+        if !wide && header_len + max_chunk_offset > u64::from(u32::MAX) {
+            // Switching to co64 only grows the header, so one retry settles it.
+            wide = true;
+            moov_len = self.moov(&video, audio.as_ref(), t0, 0, wide)?.len() as u64;
+            header_len = ftyp.len() as u64 + moov_len + mdat_header_len;
+        }
+
+        // Pass 2: the real offsets, relative to the start of the file.
+        let moov = self.moov(&video, audio.as_ref(), t0, header_len, wide)?;
+        if moov.len() as u64 != moov_len {
+            return Err(MuxError::Internal("moov size changed between passes"));
+        }
+
+        let mut out = Vec::with_capacity(usize::try_from(header_len).unwrap_or(0));
+        out.extend_from_slice(&ftyp);
+        out.extend_from_slice(&moov);
+        mdat_header(&mut out, self.payload_len, mdat_header_len == 16);
+        Ok(out)
+    }
+
+    fn ftyp(&self) -> Result<Vec<u8>, MuxError> {
+        let codec_brand = match self.video.codec {
+            VideoCodec::Av1 { .. } => b"av01",
+            VideoCodec::Avc { .. } => b"avc1",
+        };
+        let ftyp = Ftyp {
+            major_brand: b"isom".into(),
+            minor_version: 512,
+            compatible_brands: vec![
+                b"isom".into(),
+                b"iso2".into(),
+                b"mp41".into(),
+                codec_brand.into(),
+            ],
+        };
+        let mut out = Vec::new();
+        ftyp.encode(&mut out)?;
+        Ok(out)
+    }
+
+    /// Computes stts/ctts and the edit parameters of the video track.
+    fn video_timing(&self) -> Result<Timing, MuxError> {
+        if self.video.default_frame_duration == 0 {
+            return Err(invalid("default_frame_duration", "must be non-zero"));
+        }
+        let samples = &self.video_samples;
+        let first = samples.first().ok_or(MuxError::NoVideoSamples)?;
+
+        let mut durations = Vec::with_capacity(samples.len());
+        let mut offsets = Vec::with_capacity(samples.len());
+        let mut min_pts = first.pts;
+        for (index, pair) in samples.windows(2).enumerate() {
+            let (cur, next) = (pair[0], pair[1]);
+            let delta = next.dts - cur.dts;
+            if delta < 0 {
+                return Err(MuxError::DtsNotMonotonic {
+                    index: index + 1,
+                    prev: cur.dts,
+                    dts: next.dts,
+                });
+            }
+            durations.push(u32::try_from(delta).map_err(|_| MuxError::TimeOverflow {
+                track: "video",
+                index,
+                what: "duration",
+                value: delta,
+            })?);
+        }
+        durations.push(self.video.default_frame_duration);
+
+        for (index, s) in samples.iter().enumerate() {
+            let offset = s.pts - s.dts;
+            if offset < 0 {
+                return Err(MuxError::PtsBeforeDts {
+                    index,
+                    pts: s.pts,
+                    dts: s.dts,
+                });
+            }
+            offsets.push(u32::try_from(offset).map_err(|_| MuxError::TimeOverflow {
+                track: "video",
+                index,
+                what: "composition offset",
+                value: offset,
+            })?);
+            min_pts = min_pts.min(s.pts);
+        }
+
+        let media_duration = durations.iter().map(|&d| u64::from(d)).sum::<u64>();
+        // pts >= dts >= first dts for every sample, so this is non-negative.
+        let media_time = u64::try_from(min_pts - first.dts).unwrap_or(0);
+        Ok(Timing {
+            ctts: if offsets.iter().any(|&o| o != 0) {
+                Some(run_length(offsets.iter().copied()))
+            } else {
+                None
+            },
+            stts: run_length(durations.iter().copied()),
+            media_duration,
+            first_pts: min_pts,
+            media_time,
+            // Video media timescale equals the movie timescale.
+            presentation_duration: media_duration,
+        })
+    }
+
+    /// Computes stts and the edit parameters of the audio track.
+    ///
+    /// AAC frames have a fixed duration (`samples_per_frame`), while their
+    /// 90 kHz PES timestamps carry rounding jitter (e.g. 2089.8 ticks per
+    /// frame at 44.1 kHz). Each frame gets the nominal duration when the next
+    /// frame's timestamp is within a quarter frame of where the nominal
+    /// duration puts it; otherwise (a gap or an overlap in the source) the
+    /// measured distance is used, so the track re-syncs to the source clock
+    /// instead of drifting.
+    fn audio_timing(&self, track: &AudioTrack) -> Result<Timing, MuxError> {
+        let sr = track.sample_rate;
+        if sr == 0 {
+            return Err(invalid("audio sample_rate", "must be non-zero"));
+        }
+        let spf = track.samples_per_frame;
+        if spf == 0 {
+            return Err(invalid("audio samples_per_frame", "must be non-zero"));
+        }
+        let samples = &self.audio_samples;
+        let first_pts = match samples.first() {
+            Some(s) => s.pts,
+            None => return Err(invalid("audio track", "no samples")),
+        };
+
+        let to_media = |pts: i64| -> i64 {
+            // i128: unwrapped 90 kHz timestamps times the sample rate may not fit i64.
+            let v = (i128::from(pts - first_pts) * i128::from(sr) * 2
+                + i128::from(VIDEO_TIMESCALE))
+            .div_euclid(2 * i128::from(VIDEO_TIMESCALE));
+            i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX })
+        };
+
+        let nominal = i64::from(spf);
+        let tolerance = nominal / 4;
+        let mut cursor: i64 = 0;
+        let mut durations = Vec::with_capacity(samples.len());
+        for (index, next) in samples.iter().skip(1).enumerate() {
+            let delta = to_media(next.pts).saturating_sub(cursor);
+            let duration = if (delta - nominal).abs() <= tolerance {
+                nominal
+            } else {
+                // Overlapping or backwards timestamps still need a positive duration.
+                delta.max(1)
+            };
+            durations.push(u32::try_from(duration).map_err(|_| MuxError::TimeOverflow {
+                track: "audio",
+                index,
+                what: "duration",
+                value: duration,
+            })?);
+            cursor = cursor.saturating_add(duration);
+        }
+        durations.push(spf);
+
+        let media_duration = durations.iter().map(|&d| u64::from(d)).sum::<u64>();
+        Ok(Timing {
+            stts: run_length(durations.iter().copied()),
+            ctts: None,
+            media_duration,
+            first_pts,
+            media_time: 0,
+            presentation_duration: rescale(media_duration, sr, MOVIE_TIMESCALE),
+        })
+    }
+
+    /// Encodes the whole `moov`. `base` is added to every payload offset;
+    /// `wide` selects `co64` over `stco`.
+    fn moov(
+        &self,
+        video: &Timing,
+        audio: Option<&(&AudioTrack, Timing)>,
+        t0: i64,
+        base: u64,
+        wide: bool,
+    ) -> Result<Vec<u8>, MuxError> {
+        let video_trak = self.video_trak(video, t0, base, wide)?;
+        let audio_trak = match audio {
+            Some((track, timing)) => Some(self.audio_trak(track, timing, t0, base, wide)?),
+            None => None,
+        };
+
+        let duration = video.track_duration(t0).max(
+            audio
+                .map(|(_, timing)| timing.track_duration(t0))
+                .unwrap_or(0),
+        );
+        let mvhd = Mvhd {
+            timescale: MOVIE_TIMESCALE,
+            duration,
+            rate: FixedPoint::new(1, 0),
+            volume: FixedPoint::new(1, 0),
+            next_track_id: if audio_trak.is_some() {
+                AUDIO_TRACK_ID + 1
+            } else {
+                VIDEO_TRACK_ID + 1
+            },
+            ..Default::default()
+        };
+
+        let mut out = Vec::new();
+        write_box(&mut out, b"moov", |buf| {
+            mvhd.encode(buf)?;
+            buf.extend_from_slice(&video_trak);
+            if let Some(trak) = &audio_trak {
+                buf.extend_from_slice(trak);
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn video_trak(
+        &self,
+        timing: &Timing,
+        t0: i64,
+        base: u64,
+        wide: bool,
+    ) -> Result<Vec<u8>, MuxError> {
+        let v = &self.video;
+        let width =
+            u16::try_from(v.width).map_err(|_| invalid("video width", v.width.to_string()))?;
+        let height =
+            u16::try_from(v.height).map_err(|_| invalid("video height", v.height.to_string()))?;
+        if width == 0 || height == 0 {
+            return Err(invalid("video size", format!("{width}x{height}")));
+        }
+
+        let pasp = match v.pixel_aspect {
+            Some((h, v)) if h != 0 && v != 0 && h != v => Some((h, v)),
+            _ => None,
+        };
+        let visual = Visual {
+            data_reference_index: 1,
+            width,
+            height,
+            ..Default::default()
+        };
+        let codec: Codec = match &v.codec {
+            VideoCodec::Av1 { av1c, bit_depth } => {
+                let av1c = parse_av1c(av1c, *bit_depth)?;
+                Av01 {
+                    visual,
+                    av1c,
+                    pasp: pasp.map(|(h, v)| Pasp::new(h, v)).transpose()?,
+                    ..Default::default()
+                }
+                .into()
+            }
+            VideoCodec::Avc { avcc } => {
+                let avcc = Avcc::decode_body(&mut avcc.as_slice())
+                    .map_err(|e| invalid("avcC", e.to_string()))?;
+                Avc1 {
+                    visual,
+                    avcc,
+                    pasp: pasp.map(|(h, v)| Pasp::new(h, v)).transpose()?,
+                    ..Default::default()
+                }
+                .into()
+            }
+        };
+
+        // Display size: the width is stretched by the pixel aspect ratio, as
+        // players expect, and stored as 16.16 fixed point.
+        let display_width = match pasp {
+            Some((h, v)) => {
+                let fixed = u128::from(width) * u128::from(h) * 65536 / u128::from(v);
+                let int = u16::try_from(fixed >> 16)
+                    .map_err(|_| invalid("pixel_aspect", "display width exceeds 65535"))?;
+                FixedPoint::new(int, (fixed & 0xFFFF) as u16)
+            }
+            None => FixedPoint::from(width),
+        };
+
+        let samples = &self.video_samples;
+        let sizes: Vec<u32> = samples.iter().map(|s| s.size).collect();
+        let stss = if samples.iter().all(|s| s.sync) {
+            None
+        } else {
+            let mut entries = Vec::new();
+            for (i, s) in samples.iter().enumerate() {
+                if s.sync {
+                    entries.push(
+                        u32::try_from(i + 1).map_err(|_| MuxError::TooMany("video samples"))?,
+                    );
+                }
+            }
+            Some(Stss { entries })
+        };
+
+        let stbl = self.stbl(TrackKind::Video, codec, timing, stss, sizes, base, wide)?;
+        let minf = Minf {
+            vmhd: Some(Vmhd::default()),
+            dinf: self_contained_dinf(),
+            stbl,
+            ..Default::default()
+        };
+        let tkhd = Tkhd {
+            track_id: VIDEO_TRACK_ID,
+            duration: timing.track_duration(t0),
+            enabled: true,
+            in_movie: true,
+            width: display_width,
+            height: FixedPoint::from(height),
+            ..Default::default()
+        };
+        trak(
+            tkhd,
+            timing,
+            t0,
+            VIDEO_TIMESCALE,
+            b"vide",
+            "VideoHandler",
+            minf,
+        )
+    }
+
+    fn audio_trak(
+        &self,
+        track: &AudioTrack,
+        timing: &Timing,
+        t0: i64,
+        base: u64,
+        wide: bool,
+    ) -> Result<Vec<u8>, MuxError> {
+        if track.audio_specific_config.len() < 2 {
+            return Err(invalid(
+                "audio_specific_config",
+                format!(
+                    "{} bytes, need at least 2",
+                    track.audio_specific_config.len()
+                ),
+            ));
+        }
+        let sizes: Vec<u32> = self.audio_samples.iter().map(|s| s.size).collect();
+        let (avg_bitrate, max_bitrate) = audio_bitrates(&sizes, timing, track.sample_rate);
+        let max_size = sizes.iter().copied().max().unwrap_or(0);
+
+        let mp4a = Mp4a {
+            audio: Audio {
+                data_reference_index: 1,
+                channel_count: track.channels,
+                sample_size: 16,
+                // The 16.16 field cannot hold rates above 65535 Hz; write 0
+                // then, the AudioSpecificConfig carries the real rate.
+                sample_rate: FixedPoint::from(u16::try_from(track.sample_rate).unwrap_or(0)),
+            },
+            esds: Esds {
+                es_desc: EsDescriptor {
+                    es_id: AUDIO_TRACK_ID as u16,
+                    dec_config: DecoderConfig {
+                        object_type_indication: OBJECT_TYPE_MPEG4_AUDIO,
+                        stream_type: STREAM_TYPE_AUDIO,
+                        up_stream: 0,
+                        buffer_size_db: u24::try_from(max_size)
+                            .unwrap_or_else(|_| [0xFF; 3].into()),
+                        max_bitrate,
+                        avg_bitrate,
+                        // `raw` is written verbatim when non-empty; the parsed
+                        // fields are only used by mp4-atom when it is empty.
+                        dec_specific: Some(DecoderSpecific {
+                            raw: track.audio_specific_config.clone(),
+                            ..Default::default()
+                        }),
+                    },
+                    sl_config: SLConfig::default(),
+                    ..Default::default()
+                },
+            },
+            btrt: None,
+            taic: None,
+        };
+
+        let stbl = self.stbl(
+            TrackKind::Audio,
+            mp4a.into(),
+            timing,
+            None,
+            sizes,
+            base,
+            wide,
+        )?;
+        let minf = Minf {
+            smhd: Some(Smhd::default()),
+            dinf: self_contained_dinf(),
+            stbl,
+            ..Default::default()
+        };
+        let tkhd = Tkhd {
+            track_id: AUDIO_TRACK_ID,
+            duration: timing.track_duration(t0),
+            enabled: true,
+            in_movie: true,
+            volume: FixedPoint::new(1, 0),
+            alternate_group: 1,
+            ..Default::default()
+        };
+        trak(
+            tkhd,
+            timing,
+            t0,
+            track.sample_rate,
+            b"soun",
+            "SoundHandler",
+            minf,
+        )
+    }
+
+    /// Builds the sample table shared by both tracks: stsd, stts, ctts,
+    /// stss, stsc, stsz and stco/co64.
+    #[allow(clippy::too_many_arguments)]
+    fn stbl(
+        &self,
+        kind: TrackKind,
+        codec: Codec,
+        timing: &Timing,
+        stss: Option<Stss>,
+        sizes: Vec<u32>,
+        base: u64,
+        wide: bool,
+    ) -> Result<Stbl, MuxError> {
+        let count = u32::try_from(sizes.len()).map_err(|_| MuxError::TooMany("samples"))?;
+
+        let mut stsc = Vec::<StscEntry>::new();
+        let mut offsets = Vec::new();
+        for (index, chunk) in self.chunks.iter().filter(|c| c.track == kind).enumerate() {
+            offsets.push(base.saturating_add(chunk.offset));
+            // stsc only records changes in samples-per-chunk.
+            if stsc.last().map(|e| e.samples_per_chunk) != Some(chunk.samples) {
+                stsc.push(StscEntry {
+                    first_chunk: u32::try_from(index + 1)
+                        .map_err(|_| MuxError::TooMany("chunks"))?,
+                    samples_per_chunk: chunk.samples,
+                    sample_description_index: 1,
+                });
+            }
+        }
+
+        let (stco, co64) = if wide {
+            (None, Some(Co64 { entries: offsets }))
+        } else {
+            let entries = offsets
+                .into_iter()
+                .map(u32::try_from)
+                .collect::<Result<Vec<u32>, _>>()
+                .map_err(|_| MuxError::Internal("chunk offset exceeds stco range"))?;
+            (Some(Stco { entries }), None)
+        };
+
+        let samples = match sizes.first() {
+            Some(&first) if sizes.iter().all(|&s| s == first) => {
+                StszSamples::Identical { count, size: first }
+            }
+            _ => StszSamples::Different { sizes },
+        };
+
+        Ok(Stbl {
+            stsd: Stsd {
+                codecs: vec![codec],
+            },
+            stts: Stts {
+                entries: timing
+                    .stts
+                    .iter()
+                    .map(|&(sample_count, sample_delta)| SttsEntry {
+                        sample_count,
+                        sample_delta,
+                    })
+                    .collect(),
+            },
+            ctts: timing.ctts.as_ref().map(|runs| mp4_atom::Ctts {
+                entries: runs
+                    .iter()
+                    .map(|&(sample_count, offset)| CttsEntry {
+                        sample_count,
+                        sample_offset: i64::from(offset),
+                    })
+                    .collect(),
+            }),
+            stss,
+            stsc: Stsc { entries: stsc },
+            stsz: Stsz { samples },
+            stco,
+            co64,
+            ..Default::default()
+        })
+    }
+}
+
+/// Timing of one track, derived from its samples.
+#[derive(Debug, Clone)]
+struct Timing {
+    /// stts as (sample_count, sample_delta) runs, media timescale.
+    stts: Vec<(u32, u32)>,
+    /// ctts as (sample_count, offset) runs, when any offset is non-zero.
+    ctts: Option<Vec<(u32, u32)>>,
+    /// Sum of all sample durations, media timescale.
+    media_duration: u64,
+    /// Earliest presentation time, 90 kHz source clock.
+    first_pts: i64,
+    /// Composition time where presentation starts, media timescale.
+    media_time: u64,
+    /// `media_duration` in the movie timescale (edit segment duration).
+    presentation_duration: u64,
+}
+
+impl Timing {
+    /// Empty-edit length before this track starts, movie timescale
+    /// (which equals the 90 kHz source clock).
+    fn delay(&self, t0: i64) -> u64 {
+        u64::try_from(self.first_pts.saturating_sub(t0)).unwrap_or(0)
+    }
+
+    fn track_duration(&self, t0: i64) -> u64 {
+        self.delay(t0) + self.presentation_duration
+    }
+
+    fn edit_list(&self, t0: i64) -> Elst {
+        let mut entries = Vec::with_capacity(2);
+        let delay = self.delay(t0);
+        if delay > 0 {
+            entries.push(ElstEntry {
+                segment_duration: delay,
+                media_time: None,
+                media_rate: FixedPoint::new(1, 0),
+            });
+        }
+        entries.push(ElstEntry {
+            segment_duration: self.presentation_duration,
+            media_time: Some(self.media_time),
+            media_rate: FixedPoint::new(1, 0),
+        });
+        Elst { entries }
+    }
+}
+
+/// Assembles a `trak` by hand so its children come in the conventional
+/// order tkhd, edts, mdia: mp4-atom's `Trak` writes `edts` after `mdia`,
+/// which is legal but surprises some players.
+fn trak(
+    tkhd: Tkhd,
+    timing: &Timing,
+    t0: i64,
+    timescale: u32,
+    handler: &[u8; 4],
+    name: &str,
+    minf: Minf,
+) -> Result<Vec<u8>, MuxError> {
+    let edts = Edts {
+        elst: Some(timing.edit_list(t0)),
+    };
+    let mdia = Mdia {
+        mdhd: Mdhd {
+            timescale,
+            duration: timing.media_duration,
+            language: "und".into(),
+            ..Default::default()
+        },
+        hdlr: Hdlr {
+            handler: handler.into(),
+            name: name.into(),
+        },
+        minf,
+    };
+    let mut out = Vec::new();
+    write_box(&mut out, b"trak", |buf| {
+        tkhd.encode(buf)?;
+        edts.encode(buf)?;
+        mdia.encode(buf)?;
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+fn self_contained_dinf() -> Dinf {
+    Dinf {
+        dref: Dref {
+            // An empty location makes mp4-atom set the self-contained flag.
+            entries: vec![Url {
+                location: String::new(),
+            }
+            .into()],
+        },
+    }
+}
+
+/// Writes a box with a 32-bit size around whatever `body` appends.
+/// Used for the containers that are assembled by hand (`moov`, `trak`).
+fn write_box(
+    out: &mut Vec<u8>,
+    kind: &[u8; 4],
+    body: impl FnOnce(&mut Vec<u8>) -> Result<(), MuxError>,
+) -> Result<(), MuxError> {
+    let start = out.len();
+    out.extend_from_slice(&[0; 4]);
+    out.extend_from_slice(kind);
+    body(out)?;
+    let size =
+        u32::try_from(out.len() - start).map_err(|_| MuxError::TooMany("bytes in a header box"))?;
+    out[start..start + 4].copy_from_slice(&size.to_be_bytes());
+    Ok(())
+}
+
+/// Writes the `mdat` box header for `payload_len` bytes of payload. Written
+/// by hand because mp4-atom's `Mdat` needs the payload in memory.
+fn mdat_header(out: &mut Vec<u8>, payload_len: u64, large: bool) {
+    if large {
+        out.extend_from_slice(&1u32.to_be_bytes());
+        out.extend_from_slice(b"mdat");
+        out.extend_from_slice(&payload_len.saturating_add(16).to_be_bytes());
+    } else {
+        // The caller chose `large` when payload_len + 8 does not fit.
+        let size = u32::try_from(payload_len + 8).unwrap_or(0);
+        out.extend_from_slice(&size.to_be_bytes());
+        out.extend_from_slice(b"mdat");
+    }
+}
+
+/// Decodes and checks an `av1C` payload against the declared bit depth.
+fn parse_av1c(bytes: &[u8], bit_depth: u8) -> Result<Av1c, MuxError> {
+    let av1c = Av1c::decode_body(&mut &bytes[..]).map_err(|e| invalid("av1C", e.to_string()))?;
+    let declared = match (av1c.high_bitdepth, av1c.twelve_bit) {
+        (false, _) => 8,
+        (true, false) => 10,
+        (true, true) => 12,
+    };
+    if declared != bit_depth {
+        return Err(invalid(
+            "av1C",
+            format!("flags say {declared}-bit but bit_depth is {bit_depth}"),
+        ));
+    }
+    if av1c.config_obus.is_empty() {
+        return Err(invalid("av1C", "no sequence header OBU"));
+    }
+    Ok(av1c)
+}
+
+/// Run-length encodes a sequence of values into (count, value) pairs.
+fn run_length(values: impl Iterator<Item = u32>) -> Vec<(u32, u32)> {
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for v in values {
+        match runs.last_mut() {
+            Some((count, value)) if *value == v && *count < u32::MAX => *count += 1,
+            _ => runs.push((1, v)),
+        }
+    }
+    runs
+}
+
+/// Rescales `value` from timescale `from` to `to`, rounding to nearest.
+fn rescale(value: u64, from: u32, to: u32) -> u64 {
+    if from == 0 {
+        return 0;
+    }
+    let v = (u128::from(value) * u128::from(to) + u128::from(from) / 2) / u128::from(from);
+    u64::try_from(v).unwrap_or(u64::MAX)
+}
+
+/// Average and peak (per one-second window) bitrate for the esds.
+fn audio_bitrates(sizes: &[u32], timing: &Timing, sample_rate: u32) -> (u32, u32) {
+    let total_bits = sizes.iter().map(|&s| u128::from(s)).sum::<u128>() * 8;
+    let avg = if timing.media_duration == 0 {
+        0
+    } else {
+        total_bits * u128::from(sample_rate) / u128::from(timing.media_duration)
+    };
+
+    let durations = timing
+        .stts
+        .iter()
+        .flat_map(|&(count, delta)| std::iter::repeat_n(delta, count as usize));
+    let mut start = 0u64;
+    let mut window = 0u64;
+    let mut window_bytes = 0u128;
+    let mut max_bytes = 0u128;
+    for (&size, duration) in sizes.iter().zip(durations) {
+        let w = start / u64::from(sample_rate.max(1));
+        if w != window {
+            window = w;
+            window_bytes = 0;
+        }
+        window_bytes += u128::from(size);
+        max_bytes = max_bytes.max(window_bytes);
+        start += u64::from(duration);
+    }
+    let clamp = |v: u128| u32::try_from(v).unwrap_or(u32::MAX);
+    (clamp(avg), clamp(max_bytes * 8).max(clamp(avg)))
+}
+
+// ---------------------------------------------------------------------------
+// H.264 remux helpers
+// ---------------------------------------------------------------------------
+
+/// H.264 NAL unit types that live in the avcC record or carry nothing.
+const NAL_SPS: u8 = 7;
+const NAL_PPS: u8 = 8;
+const NAL_AUD: u8 = 9;
+const NAL_FILLER: u8 = 12;
+
+/// Builds an AVCDecoderConfigurationRecord (the `avcC` payload) from SPS and
+/// PPS NAL units given without start codes but with their 1-byte NAL header.
+///
+/// Profile, compatibility flags and level come from the first SPS. For
+/// profile_idc 100/110/122/244 the chroma format and bit depths are parsed
+/// from that SPS (defaults 4:2:0 / 8-bit when it cannot be parsed). NAL
+/// length size is 4 bytes, matching [`annex_b_to_length_prefixed`].
+pub fn avc_decoder_config(sps: &[&[u8]], pps: &[&[u8]]) -> Result<Vec<u8>, MuxError> {
+    let first = sps.first().ok_or_else(|| invalid("avcC", "no SPS"))?;
+    if pps.is_empty() {
+        return Err(invalid("avcC", "no PPS"));
+    }
+    if sps.len() > 31 {
+        return Err(invalid(
+            "avcC",
+            format!("{} SPS, at most 31 allowed", sps.len()),
+        ));
+    }
+    if pps.len() > 255 {
+        return Err(invalid(
+            "avcC",
+            format!("{} PPS, at most 255 allowed", pps.len()),
+        ));
+    }
+    for (kind, list, expected) in [("SPS", sps, NAL_SPS), ("PPS", pps, NAL_PPS)] {
+        for nal in list {
+            let nal_type = nal.first().map(|b| b & 0x1F);
+            if nal_type != Some(expected) {
+                return Err(invalid("avcC", format!("{kind} has NAL type {nal_type:?}")));
+            }
+            if nal.len() > usize::from(u16::MAX) {
+                return Err(invalid("avcC", format!("{kind} of {} bytes", nal.len())));
+            }
+        }
+    }
+    let (profile, compat, level) = match first.get(1..4) {
+        Some(&[p, c, l]) => (p, c, l),
+        _ => {
+            return Err(invalid(
+                "avcC",
+                format!("SPS of {} bytes is too short", first.len()),
+            ))
+        }
+    };
+
+    let ext = if matches!(profile, 100 | 110 | 122 | 244) {
+        let (chroma_format, bit_depth_luma, bit_depth_chroma) =
+            sps_chroma_and_depth(first).unwrap_or((1, 8, 8));
+        Some(AvccExt {
+            chroma_format,
+            bit_depth_luma,
+            bit_depth_chroma,
+            sequence_parameter_sets_ext: Vec::new(),
+        })
+    } else {
+        None
+    };
+
+    let avcc = Avcc {
+        configuration_version: 1,
+        avc_profile_indication: profile,
+        profile_compatibility: compat,
+        avc_level_indication: level,
+        length_size: 4,
+        sequence_parameter_sets: sps.iter().map(|s| s.to_vec()).collect(),
+        picture_parameter_sets: pps.iter().map(|p| p.to_vec()).collect(),
+        ext,
+    };
+    let mut out = Vec::new();
+    avcc.encode_body(&mut out)?;
+    Ok(out)
+}
+
+/// Parses chroma_format_idc and the bit depths from a high-profile SPS.
+/// Returns `None` when the SPS is truncated or the values are out of range.
+fn sps_chroma_and_depth(sps: &[u8]) -> Option<(u8, u8, u8)> {
+    // Skip the NAL header byte; emulation prevention applies to the payload.
+    let rbsp = remove_emulation_prevention(sps.get(1..)?);
+    let mut r = BitReader::new(&rbsp);
+    r.skip(24)?; // profile_idc, constraint flags, level_idc
+    r.read_ue()?; // seq_parameter_set_id
+    let chroma_format_idc = r.read_ue()?;
+    if chroma_format_idc == 3 {
+        r.skip(1)?; // separate_colour_plane_flag
+    }
+    let luma = r.read_ue()?;
+    let chroma = r.read_ue()?;
+    if chroma_format_idc > 3 || luma > 6 || chroma > 6 {
+        return None;
+    }
+    Some((chroma_format_idc as u8, luma as u8 + 8, chroma as u8 + 8))
+}
+
+/// Removes emulation prevention bytes (the 0x03 in 00 00 03).
+fn remove_emulation_prevention(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut zeros = 0;
+    for &b in data {
+        if zeros >= 2 && b == 3 {
+            zeros = 0;
+            continue;
+        }
+        zeros = if b == 0 { zeros + 1 } else { 0 };
+        out.push(b);
+    }
+    out
+}
+
+/// MSB-first bit reader with exp-Golomb support; every read returns `None`
+/// past the end instead of panicking.
+struct BitReader<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> BitReader<'a> {
+    fn new(data: &'a [u8]) -> Self {
+        BitReader { data, pos: 0 }
+    }
+
+    fn read_bit(&mut self) -> Option<u32> {
+        let byte = self.data.get(self.pos / 8)?;
+        let bit = (byte >> (7 - self.pos % 8)) & 1;
+        self.pos += 1;
+        Some(u32::from(bit))
+    }
+
+    fn skip(&mut self, bits: usize) -> Option<()> {
+        if self.pos + bits > self.data.len() * 8 {
+            return None;
+        }
+        self.pos += bits;
+        Some(())
+    }
+
+    fn read_ue(&mut self) -> Option<u32> {
+        let mut zeros = 0;
+        while self.read_bit()? == 0 {
+            zeros += 1;
+            if zeros > 31 {
+                return None;
+            }
+        }
+        let mut suffix: u64 = 0;
+        for _ in 0..zeros {
+            suffix = (suffix << 1) | u64::from(self.read_bit()?);
+        }
+        u32::try_from((1u64 << zeros) - 1 + suffix).ok()
+    }
+}
+
+/// Converts one Annex-B access unit (00 00 01 / 00 00 00 01 start codes)
+/// into 4-byte length-prefixed NAL units appended to `out`.
+///
+/// Access unit delimiters (type 9), SPS (7), PPS (8) and filler data (12)
+/// are dropped: parameter sets live in the `avcC` record and the others
+/// carry nothing in MP4. (A stream that changes its SPS mid-way therefore
+/// needs a new sample entry, which this muxer does not support.) Bytes
+/// before the first start code and empty NAL units are ignored.
+pub fn annex_b_to_length_prefixed(au: &[u8], out: &mut Vec<u8>) {
+    for nal in AnnexBNals::new(au) {
+        let Some(&header) = nal.first() else {
+            continue;
+        };
+        if matches!(header & 0x1F, NAL_SPS | NAL_PPS | NAL_AUD | NAL_FILLER) {
+            continue;
+        }
+        // A NAL unit over 4 GiB cannot be framed; such input is not H.264.
+        let Ok(len) = u32::try_from(nal.len()) else {
+            continue;
+        };
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(nal);
+    }
+}
+
+/// Iterator over the NAL units of an Annex-B byte stream.
+struct AnnexBNals<'a> {
+    data: &'a [u8],
+    /// Start of the next NAL unit's payload, `None` when done.
+    next: Option<usize>,
+}
+
+impl<'a> AnnexBNals<'a> {
+    fn new(data: &'a [u8]) -> Self {
+        AnnexBNals {
+            data,
+            next: find_start_code(data, 0).map(|i| i + 3),
+        }
+    }
+}
+
+impl<'a> Iterator for AnnexBNals<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let start = self.next?;
+        let (end, next) = match find_start_code(self.data, start) {
+            Some(i) => (i, Some(i + 3)),
+            None => (self.data.len(), None),
+        };
+        self.next = next;
+        let nal = self.data.get(start..end).unwrap_or(&[]);
+        // Trailing zeros belong to the next 4-byte start code or are
+        // trailing_zero_8bits; a NAL unit never ends in 0x00.
+        let trimmed = nal.len() - nal.iter().rev().take_while(|&&b| b == 0).count();
+        Some(&nal[..trimmed])
+    }
+}
+
+/// Finds the next 00 00 01 at or after `from`; returns the index of its first byte.
+fn find_start_code(data: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while i + 2 < data.len() {
+        // If the third byte is > 1 no start code can begin at i, i+1 or i+2.
+        if data[i + 2] > 1 {
+            i += 3;
+        } else if data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1 {
+            return Some(i);
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mp4_atom::{Buf, Decode, Header, Moov};
+
+    /// A minimal but valid av1C: version, profile 0 level 8, 8-bit 4:2:0,
+    /// followed by a (fake) sequence header OBU.
+    fn av1c() -> Vec<u8> {
+        vec![
+            0x81, 0x08, 0x0C, 0x00, 0x0A, 0x0B, 0x00, 0x00, 0x00, 0x42, 0xAB, 0xBF, 0xC3, 0x70,
+        ]
+    }
+
+    fn video_track() -> VideoTrack {
+        VideoTrack {
+            codec: VideoCodec::Av1 {
+                av1c: av1c(),
+                bit_depth: 8,
+            },
+            width: 320,
+            height: 240,
+            pixel_aspect: None,
+            default_frame_duration: 3600,
+        }
+    }
+
+    fn audio_track() -> AudioTrack {
+        AudioTrack {
+            sample_rate: 48_000,
+            channels: 2,
+            audio_specific_config: vec![0x11, 0x90],
+            samples_per_frame: 1024,
+        }
+    }
+
+    /// Splits a header into ftyp, moov and the mdat header.
+    fn parse_header(header: &[u8]) -> (Moov, Header, usize) {
+        let mut buf = header;
+        let ftyp = mp4_atom::Ftyp::decode(&mut buf).expect("ftyp");
+        assert_eq!(ftyp.major_brand, b"isom".into());
+        let moov = Moov::decode(&mut buf).expect("moov");
+        let mdat_pos = header.len() - buf.remaining();
+        let mdat = Header::decode(&mut buf).expect("mdat header");
+        assert_eq!(mdat.kind, b"mdat".into());
+        assert!(!buf.has_remaining(), "header ends with the mdat header");
+        (moov, mdat, mdat_pos)
+    }
+
+    fn stbl(moov: &Moov, track: usize) -> &Stbl {
+        &moov.trak[track].mdia.minf.stbl
+    }
+
+    #[test]
+    fn no_video_is_an_error() {
+        let mux = Mp4Muxer::new(video_track(), None);
+        assert!(matches!(mux.header(), Err(MuxError::NoVideoSamples)));
+    }
+
+    #[test]
+    fn video_only_layout() {
+        let mut mux = Mp4Muxer::new(video_track(), None);
+        // I P B B with 2-frame reorder delay, then a sync frame.
+        let frames = [
+            (0, 7200, true),
+            (3600, 18000, false),
+            (7200, 10800, false),
+            (10800, 14400, false),
+        ];
+        for (i, &(dts, pts, sync)) in frames.iter().enumerate() {
+            mux.add_video_sample(100 + i as u32, dts, pts, sync);
+        }
+        let header = mux.header().expect("header");
+        let (moov, mdat, mdat_pos) = parse_header(&header);
+        assert_eq!(mdat.size, Some(mux.payload_len() as usize));
+        assert_eq!(mdat_pos + 8, header.len());
+
+        assert_eq!(moov.mvhd.next_track_id, 2);
+        assert_eq!(moov.trak.len(), 1);
+        let s = stbl(&moov, 0);
+        assert_eq!(
+            s.stts.entries,
+            vec![SttsEntry {
+                sample_count: 4,
+                sample_delta: 3600
+            }]
+        );
+        let ctts: Vec<(u32, i64)> = s
+            .ctts
+            .as_ref()
+            .expect("ctts")
+            .entries
+            .iter()
+            .map(|e| (e.sample_count, e.sample_offset))
+            .collect();
+        assert_eq!(ctts, vec![(1, 7200), (1, 14400), (2, 3600)]);
+        assert_eq!(s.stss.as_ref().expect("stss").entries, vec![1]);
+        assert_eq!(
+            s.stco.as_ref().expect("stco").entries,
+            vec![header.len() as u32]
+        );
+        assert!(s.co64.is_none());
+        assert_eq!(s.stsc.entries.len(), 1);
+        assert_eq!(s.stsc.entries[0].samples_per_chunk, 4);
+
+        // Edit skips the reorder delay; no empty edit since video is alone.
+        let elst = moov.trak[0]
+            .edts
+            .as_ref()
+            .and_then(|e| e.elst.as_ref())
+            .expect("elst");
+        assert_eq!(elst.entries.len(), 1);
+        assert_eq!(elst.entries[0].media_time, Some(7200));
+        assert_eq!(elst.entries[0].segment_duration, 14400);
+        assert_eq!(moov.mvhd.duration, 14400);
+        assert_eq!(moov.trak[0].mdia.mdhd.duration, 14400);
+
+        // Sample entry.
+        let Codec::Av01(av01) = &s.stsd.codecs[0] else {
+            panic!("expected av01");
+        };
+        assert_eq!(
+            (av01.visual.width, av01.visual.height, av01.visual.depth),
+            (320, 240, 24)
+        );
+        assert!(av01.pasp.is_none());
+    }
+
+    #[test]
+    fn trak_children_in_conventional_order() {
+        let mut mux = Mp4Muxer::new(video_track(), None);
+        mux.add_video_sample(10, 0, 0, true);
+        let header = mux.header().expect("header");
+        let pos = |kind: &[u8]| {
+            header
+                .windows(4)
+                .position(|w| w == kind)
+                .expect("box present")
+        };
+        assert!(pos(b"tkhd") < pos(b"edts") && pos(b"edts") < pos(b"mdia"));
+    }
+
+    #[test]
+    fn all_sync_and_no_reorder_omits_stss_and_ctts() {
+        let mut mux = Mp4Muxer::new(video_track(), None);
+        for i in 0..5 {
+            mux.add_video_sample(50, i * 3600, i * 3600, true);
+        }
+        let header = mux.header().expect("header");
+        let (moov, _, _) = parse_header(&header);
+        let s = stbl(&moov, 0);
+        assert!(s.ctts.is_none());
+        assert!(s.stss.is_none());
+        assert_eq!(
+            s.stsz.samples,
+            StszSamples::Identical { count: 5, size: 50 }
+        );
+    }
+
+    #[test]
+    fn stts_run_length() {
+        let mut mux = Mp4Muxer::new(video_track(), None);
+        // Deltas: 3600, 3600, 7200 (a dropped frame), 3600, last = default.
+        for dts in [0, 3600, 7200, 14400, 18000] {
+            mux.add_video_sample(1, dts, dts, true);
+        }
+        let (moov, _, _) = parse_header(&mux.header().expect("header"));
+        let runs: Vec<(u32, u32)> = stbl(&moov, 0)
+            .stts
+            .entries
+            .iter()
+            .map(|e| (e.sample_count, e.sample_delta))
+            .collect();
+        assert_eq!(runs, vec![(2, 3600), (1, 7200), (2, 3600)]);
+    }
+
+    #[test]
+    fn audio_before_video_gets_empty_video_edit() {
+        let mut mux = Mp4Muxer::new(video_track(), Some(audio_track()));
+        // Audio starts 1920 ticks (one AAC frame) before the first video pts.
+        let a0 = 131_280;
+        let v_dts = 126_000;
+        let v_pts0 = 133_200;
+        let mut a = 0;
+        for i in 0..10i64 {
+            mux.add_video_sample(1000, v_dts + i * 3600, v_pts0 + i * 3600, i == 0);
+            // Interleave two audio frames per video frame.
+            for _ in 0..2 {
+                mux.add_audio_sample(300, a0 + a * 1920);
+                a += 1;
+            }
+        }
+        let header = mux.header().expect("header");
+        let (moov, _, _) = parse_header(&header);
+        assert_eq!(moov.trak.len(), 2);
+        assert_eq!(moov.mvhd.next_track_id, 3);
+
+        let v_elst = &moov.trak[0]
+            .edts
+            .as_ref()
+            .and_then(|e| e.elst.as_ref())
+            .expect("video elst")
+            .entries;
+        assert_eq!(v_elst.len(), 2);
+        assert_eq!(v_elst[0].media_time, None);
+        assert_eq!(v_elst[0].segment_duration, (v_pts0 - a0) as u64);
+        assert_eq!(v_elst[1].media_time, Some((v_pts0 - v_dts) as u64));
+        assert_eq!(v_elst[1].segment_duration, 36_000);
+
+        let a_elst = &moov.trak[1]
+            .edts
+            .as_ref()
+            .and_then(|e| e.elst.as_ref())
+            .expect("audio elst")
+            .entries;
+        assert_eq!(a_elst.len(), 1);
+        assert_eq!(a_elst[0].media_time, Some(0));
+        assert_eq!(a_elst[0].segment_duration, 20 * 1920);
+
+        // Track and movie durations include the empty edit.
+        assert_eq!(moov.trak[0].tkhd.duration, 1920 + 36_000);
+        assert_eq!(moov.trak[1].tkhd.duration, 20 * 1920);
+        // The movie lasts as long as its longest track (audio here).
+        assert_eq!(moov.mvhd.duration, 20 * 1920);
+        assert_eq!(moov.trak[1].mdia.mdhd.timescale, 48_000);
+        assert_eq!(moov.trak[1].mdia.mdhd.duration, 20 * 1024);
+
+        // Interleaving: 10 video chunks of 1 and 10 audio chunks of 2.
+        let v = stbl(&moov, 0);
+        let a = stbl(&moov, 1);
+        assert_eq!(v.stco.as_ref().expect("stco").entries.len(), 10);
+        assert_eq!(
+            a.stsc.entries,
+            vec![StscEntry {
+                first_chunk: 1,
+                samples_per_chunk: 2,
+                sample_description_index: 1
+            }]
+        );
+        let base = header.len() as u32;
+        assert_eq!(
+            v.stco.as_ref().expect("stco").entries[..2],
+            [base, base + 1600]
+        );
+        assert_eq!(
+            a.stco.as_ref().expect("stco").entries[..2],
+            [base + 1000, base + 2600]
+        );
+        assert_eq!(
+            a.stts.entries,
+            vec![SttsEntry {
+                sample_count: 20,
+                sample_delta: 1024
+            }]
+        );
+
+        let Codec::Mp4a(mp4a) = &a.stsd.codecs[0] else {
+            panic!("expected mp4a");
+        };
+        assert_eq!(mp4a.audio.channel_count, 2);
+        assert_eq!(mp4a.audio.sample_rate.integer(), 48_000);
+        let dec = &mp4a.esds.es_desc.dec_config;
+        assert_eq!(dec.object_type_indication, 0x40);
+        assert_eq!(
+            dec.dec_specific.as_ref().expect("asc").raw,
+            vec![0x11, 0x90]
+        );
+    }
+
+    #[test]
+    fn audio_timestamp_jitter_is_absorbed_and_gaps_kept() {
+        let track = AudioTrack {
+            sample_rate: 44_100,
+            ..audio_track()
+        };
+        let mut mux = Mp4Muxer::new(video_track(), Some(track));
+        mux.add_video_sample(1, 0, 0, true);
+        // 44.1 kHz frames are 2089.8 ticks apart; PES pts are rounded.
+        let pts: Vec<i64> = (0..20)
+            .map(|i| (i as f64 * 1024.0 * 90_000.0 / 44_100.0).round() as i64)
+            .collect();
+        for &p in &pts {
+            mux.add_audio_sample(10, p);
+        }
+        // A 5-frame gap.
+        let last = pts[19] + 6 * 2090;
+        mux.add_audio_sample(10, last);
+        let (moov, _, _) = parse_header(&mux.header().expect("header"));
+        let runs: Vec<(u32, u32)> = stbl(&moov, 1)
+            .stts
+            .entries
+            .iter()
+            .map(|e| (e.sample_count, e.sample_delta))
+            .collect();
+        assert_eq!(runs[0], (19, 1024));
+        assert_eq!(runs[1].0, 1);
+        assert!(
+            (6 * 1024..6 * 1024 + 4).contains(&runs[1].1),
+            "gap kept: {runs:?}"
+        );
+        assert_eq!(runs[2], (1, 1024));
+    }
+
+    #[test]
+    fn huge_payload_switches_to_co64_and_largesize() {
+        let mut mux = Mp4Muxer::new(video_track(), Some(audio_track()));
+        // 3 video samples of ~2 GB each with audio in between: chunk offsets
+        // pass 4 GiB without any data being written.
+        for i in 0..3i64 {
+            mux.add_video_sample(2_000_000_000, i * 3600, i * 3600, true);
+            mux.add_audio_sample(500, i * 3600);
+        }
+        assert!(mux.payload_len() > u64::from(u32::MAX));
+        let header = mux.header().expect("header");
+        let (moov, mdat, mdat_pos) = parse_header(&header);
+        assert_eq!(header.len(), mdat_pos + 16, "largesize mdat header");
+        assert_eq!(mdat.size, Some(mux.payload_len() as usize));
+
+        let base = header.len() as u64;
+        let v = stbl(&moov, 0);
+        let a = stbl(&moov, 1);
+        assert!(v.stco.is_none() && a.stco.is_none());
+        assert_eq!(
+            v.co64.as_ref().expect("co64").entries,
+            vec![base, base + 2_000_000_500, base + 4_000_001_000]
+        );
+        assert_eq!(
+            a.co64.as_ref().expect("co64").entries[2],
+            base + 6_000_001_000
+        );
+    }
+
+    #[test]
+    fn offsets_near_4gib_use_co64_only_when_needed() {
+        // Payload small enough for a 32-bit mdat, but the last chunk starts
+        // so close to 4 GiB that adding the header length overflows stco.
+        let mut mux = Mp4Muxer::new(video_track(), None);
+        mux.add_video_sample(u32::MAX - 100, 0, 0, true);
+        mux.add_video_sample(1, 3600, 3600, true);
+        // Same track: one chunk, so stco suffices.
+        let (moov, _, _) = parse_header(&mux.header().expect("header"));
+        assert!(stbl(&moov, 0).stco.is_some());
+
+        let mut mux = Mp4Muxer::new(video_track(), Some(audio_track()));
+        mux.add_video_sample(u32::MAX - 100, 0, 0, true);
+        mux.add_audio_sample(1, 0);
+        let header = mux.header().expect("header");
+        let (moov, _, mdat_pos) = parse_header(&header);
+        assert_eq!(
+            header.len(),
+            mdat_pos + 8,
+            "payload still fits a 32-bit mdat"
+        );
+        assert_eq!(
+            stbl(&moov, 1).co64.as_ref().expect("co64").entries,
+            vec![header.len() as u64 + u64::from(u32::MAX - 100)]
+        );
+        // Both tracks switch together.
+        assert!(stbl(&moov, 0).co64.is_some());
+    }
+
+    #[test]
+    fn high_sample_rate_and_empty_audio_track() {
+        let track = AudioTrack {
+            sample_rate: 96_000,
+            ..audio_track()
+        };
+        let mut mux = Mp4Muxer::new(video_track(), Some(track.clone()));
+        mux.add_video_sample(1, 0, 0, true);
+        mux.add_audio_sample(1, 0);
+        let (moov, _, _) = parse_header(&mux.header().expect("header"));
+        let Codec::Mp4a(mp4a) = &stbl(&moov, 1).stsd.codecs[0] else {
+            panic!("expected mp4a");
+        };
+        // 96000 does not fit the 16.16 field: 0, the ASC carries the rate.
+        assert_eq!(mp4a.audio.sample_rate.integer(), 0);
+        assert_eq!(moov.trak[1].mdia.mdhd.timescale, 96_000);
+
+        // An audio track that never got a sample is left out.
+        let mut mux = Mp4Muxer::new(video_track(), Some(track));
+        mux.add_video_sample(1, 0, 0, true);
+        let (moov, _, _) = parse_header(&mux.header().expect("header"));
+        assert_eq!(moov.trak.len(), 1);
+        assert_eq!(moov.mvhd.next_track_id, 2);
+    }
+
+    #[test]
+    fn pasp_and_display_width() {
+        let mut track = video_track();
+        track.width = 720;
+        track.height = 576;
+        track.pixel_aspect = Some((16, 15));
+        let mut mux = Mp4Muxer::new(track, None);
+        mux.add_video_sample(1, 0, 0, true);
+        let (moov, _, _) = parse_header(&mux.header().expect("header"));
+        assert_eq!(moov.trak[0].tkhd.width.integer(), 768);
+        assert_eq!(moov.trak[0].tkhd.height.integer(), 576);
+        let Codec::Av01(av01) = &stbl(&moov, 0).stsd.codecs[0] else {
+            panic!("expected av01");
+        };
+        assert_eq!(
+            av01.pasp,
+            Some(Pasp {
+                h_spacing: 16,
+                v_spacing: 15
+            })
+        );
+    }
+
+    #[test]
+    fn bad_timestamps_and_configs_are_errors() {
+        let mut mux = Mp4Muxer::new(video_track(), None);
+        mux.add_video_sample(1, 3600, 3600, true);
+        mux.add_video_sample(1, 0, 0, true);
+        assert!(matches!(
+            mux.header(),
+            Err(MuxError::DtsNotMonotonic { index: 1, .. })
+        ));
+
+        let mut mux = Mp4Muxer::new(video_track(), None);
+        mux.add_video_sample(1, 3600, 0, true);
+        assert!(matches!(
+            mux.header(),
+            Err(MuxError::PtsBeforeDts { index: 0, .. })
+        ));
+
+        let mut mux = Mp4Muxer::new(video_track(), None);
+        mux.add_video_sample(1, 0, 0, true);
+        mux.add_audio_sample(1, 0);
+        assert!(matches!(mux.header(), Err(MuxError::AudioWithoutTrack(1))));
+
+        for (av1c, depth) in [
+            (vec![0x81, 0x08], 8),
+            (vec![0x80, 0, 0, 0, 1], 8),
+            (av1c(), 10),
+            (av1c()[..4].to_vec(), 8),
+        ] {
+            let mut track = video_track();
+            track.codec = VideoCodec::Av1 {
+                av1c,
+                bit_depth: depth,
+            };
+            let mut mux = Mp4Muxer::new(track, None);
+            mux.add_video_sample(1, 0, 0, true);
+            assert!(matches!(mux.header(), Err(MuxError::InvalidConfig { .. })));
+        }
+
+        let mut track = video_track();
+        track.codec = VideoCodec::Avc {
+            avcc: vec![1, 0x64],
+        };
+        let mut mux = Mp4Muxer::new(track, None);
+        mux.add_video_sample(1, 0, 0, true);
+        assert!(matches!(mux.header(), Err(MuxError::InvalidConfig { .. })));
+    }
+
+    /// SPS of x264 High profile 320x240 (contains an emulation prevention byte).
+    const SPS_HIGH: &[u8] = &[
+        0x67, 0x64, 0x00, 0x0D, 0xAC, 0xD9, 0x41, 0x41, 0xFB, 0x01, 0x10, 0x00, 0x00, 0x03, 0x00,
+        0x10, 0x00, 0x00, 0x03, 0x03, 0x20, 0xF1, 0x42, 0x99, 0x60,
+    ];
+    const PPS: &[u8] = &[0x68, 0xEB, 0xE3, 0xCB, 0x22, 0xC0];
+
+    #[test]
+    fn avcc_from_high_profile_sps() {
+        let avcc = avc_decoder_config(&[SPS_HIGH], &[PPS]).expect("avcC");
+        assert_eq!(&avcc[..6], &[1, 0x64, 0x00, 0x0D, 0xFF, 0xE1]);
+        let parsed = Avcc::decode_body(&mut avcc.as_slice()).expect("round trip");
+        assert_eq!(parsed.sequence_parameter_sets, vec![SPS_HIGH.to_vec()]);
+        assert_eq!(parsed.picture_parameter_sets, vec![PPS.to_vec()]);
+        let ext = parsed.ext.expect("high profile extension");
+        assert_eq!(
+            (ext.chroma_format, ext.bit_depth_luma, ext.bit_depth_chroma),
+            (1, 8, 8)
+        );
+    }
+
+    #[test]
+    fn avcc_high_10_and_truncated_sps() {
+        // profile 110, sps_id 0, chroma_format_idc 1, luma/chroma depth +2:
+        // ue(0)=1, ue(1)=010, ue(2)=011, ue(2)=011 -> 1010 0110 11.. = 0xA6 0xC0
+        let sps = [0x67, 110, 0, 30, 0xA6, 0xC0];
+        let avcc = avc_decoder_config(&[&sps], &[PPS]).expect("avcC");
+        let ext = Avcc::decode_body(&mut avcc.as_slice())
+            .expect("round trip")
+            .ext
+            .expect("ext");
+        assert_eq!(
+            (ext.chroma_format, ext.bit_depth_luma, ext.bit_depth_chroma),
+            (1, 10, 10)
+        );
+
+        // Truncated after the level: defaults.
+        let avcc = avc_decoder_config(&[&[0x67, 100, 0, 30]], &[PPS]).expect("avcC");
+        let ext = Avcc::decode_body(&mut avcc.as_slice())
+            .expect("round trip")
+            .ext
+            .expect("ext");
+        assert_eq!(
+            (ext.chroma_format, ext.bit_depth_luma, ext.bit_depth_chroma),
+            (1, 8, 8)
+        );
+
+        // Baseline: no extension.
+        let avcc = avc_decoder_config(&[&[0x67, 66, 0xC0, 30, 0xF4]], &[PPS]).expect("avcC");
+        assert!(Avcc::decode_body(&mut avcc.as_slice())
+            .expect("round trip")
+            .ext
+            .is_none());
+    }
+
+    #[test]
+    fn avcc_rejects_bad_input() {
+        assert!(avc_decoder_config(&[], &[PPS]).is_err());
+        assert!(avc_decoder_config(&[SPS_HIGH], &[]).is_err());
+        assert!(avc_decoder_config(&[&[0x67, 100]], &[PPS]).is_err());
+        assert!(avc_decoder_config(&[PPS], &[SPS_HIGH]).is_err());
+        assert!(avc_decoder_config(&[&[]], &[PPS]).is_err());
+    }
+
+    #[test]
+    fn annex_b_conversion() {
+        let au = [
+            0, 0, 0, 1, 0x09, 0xF0, // AUD
+            0, 0, 0, 1, 0x67, 0x64, 0x00, // SPS
+            0, 0, 1, 0x68, 0xEB, // PPS
+            0, 0, 1, 0x06, 0x05, 0x01, 0x80, // SEI
+            0, 0, 0, 1, 0x65, 0x88, 0x00, 0x00, 0x03, 0x01, 0x00, 0x00, // IDR + trailing zero
+            0, 0, 1, 0x0C, 0xFF, 0xFF, // filler
+            0, 0, 1, 0x41, 0x9A, // non-IDR slice at the end
+        ];
+        let mut out = Vec::new();
+        annex_b_to_length_prefixed(&au, &mut out);
+        let expected = [
+            0, 0, 0, 4, 0x06, 0x05, 0x01, 0x80, //
+            0, 0, 0, 6, 0x65, 0x88, 0x00, 0x00, 0x03, 0x01, //
+            0, 0, 0, 2, 0x41, 0x9A,
+        ];
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn annex_b_degenerate_input_does_not_panic() {
+        let inputs: [&[u8]; 7] = [
+            &[],
+            &[0],
+            &[0, 0],
+            &[0, 0, 1],
+            &[0, 0, 0, 1],
+            &[1, 2, 3, 4],
+            &[0, 0, 1, 0, 0, 1, 0, 0],
+        ];
+        for input in inputs {
+            let mut out = Vec::new();
+            annex_b_to_length_prefixed(input, &mut out);
+            assert!(out.is_empty(), "{input:?}");
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! The native face's engine: chunk jobs on a rayon pool, input read from a
+//! file in pieces, output spooled to disk. The CLI is a thin layer over
+//! [`transcode_file`]; tests and benchmarks call it directly.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Instant;
+
+use crate::error::{Error, Result};
+use crate::job::{run_chunk, EncodedChunk};
+use crate::pipeline::{Analyzer, Assembler, Settings, Summary};
+use crate::plan::Chunk;
+use crate::sink::{FileSink, Sink};
+
+/// Input is read in pieces of this size: memory never grows with the file.
+pub const READ_PIECE: usize = 4 * 1024 * 1024;
+
+/// A snapshot for the progress display.
+#[derive(Clone, Debug, Default)]
+pub struct Progress {
+    pub bytes_read: u64,
+    pub input_bytes: Option<u64>,
+    /// Frames planned so far (the total once reading is done).
+    pub frames_planned: u64,
+    pub reading_done: bool,
+    pub frames_done: u64,
+    pub chunks_planned: u64,
+    pub chunks_done: u64,
+    pub chunks_in_flight: usize,
+}
+
+/// Runs a whole transcode from `input` to `output` with `jobs` parallel
+/// chunk jobs (0 = one per core). `on_progress` is called from this thread
+/// several times a second.
+pub fn transcode_file(
+    input: &Path,
+    output: &Path,
+    settings: &Settings,
+    jobs: usize,
+    cancel: Option<Arc<AtomicBool>>,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> Result<Summary> {
+    let mut file = File::open(input)?;
+    let input_bytes = file.metadata().ok().map(|m| m.len());
+    let sink = FileSink::create(output)?;
+    let summary = transcode(&mut file, input_bytes, sink, settings, jobs, cancel, on_progress)?;
+    Ok(summary.0)
+}
+
+/// The same over any reader and sink.
+#[allow(clippy::too_many_arguments)]
+pub fn transcode<R: Read, S: Sink>(
+    input: &mut R,
+    input_bytes: Option<u64>,
+    sink: S,
+    settings: &Settings,
+    jobs: usize,
+    cancel: Option<Arc<AtomicBool>>,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> Result<(Summary, S)> {
+    let started = Instant::now();
+    let jobs = if jobs == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        jobs
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .thread_name(|i| format!("fanout-job-{i}"))
+        .build()
+        .map_err(|e| Error::Io(std::io::Error::other(e)))?;
+    let cancel = cancel.unwrap_or_default();
+    // Bounded: at most this many chunks are planned but not yet muxed.
+    let max_in_flight = jobs * 2;
+    let frames_done = Arc::new(AtomicU64::new(0));
+    let (tx, rx) = mpsc::channel::<(u32, Result<EncodedChunk>)>();
+
+    let mut analyzer = Analyzer::new(*settings)?;
+    let mut assembler: Option<Assembler<S>> = None;
+    let mut sink = Some(sink);
+    let mut progress = Progress {
+        input_bytes,
+        ..Default::default()
+    };
+    let mut in_flight: HashMap<u32, (i64, i64)> = HashMap::new();
+    let mut queue: std::collections::VecDeque<Chunk> = Default::default();
+    let mut chunks_planned = 0u32;
+    let mut warnings = Vec::new();
+    let mut buf = vec![0u8; READ_PIECE];
+    let mut reading = true;
+    let mut last_report = Instant::now();
+
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(Error::Cancelled);
+        }
+        // 1. Read while there is room for more chunks.
+        if reading && queue.len() + in_flight.len() < max_in_flight {
+            let n = read_full(input, &mut buf)?;
+            if n == 0 || analyzer.done_reading() {
+                analyzer.finish()?;
+                reading = false;
+                progress.reading_done = true;
+            } else {
+                analyzer.push(&buf[..n])?;
+                progress.bytes_read += n as u64;
+            }
+            while let Some(chunk) = analyzer.next_chunk() {
+                chunks_planned += 1;
+                queue.push_back(chunk);
+            }
+            progress.frames_planned = analyzer.plan_stats().frames;
+            progress.chunks_planned = u64::from(chunks_planned);
+            warnings.extend(analyzer.take_warnings());
+        }
+        // 2. The assembler exists once the stream's format is known.
+        if assembler.is_none() {
+            if let (Some(job), false) = (analyzer.job_settings(), queue.is_empty() && reading) {
+                let audio = analyzer.audio_info().cloned();
+                assembler = Some(Assembler::new(sink.take().expect("sink once"), job, audio));
+            }
+        }
+        if let Some(asm) = &mut assembler {
+            asm.add_audio(analyzer.take_audio());
+            // 3. Hand chunks to the pool.
+            let job = analyzer.job_settings().expect("known once the assembler exists");
+            while in_flight.len() < jobs {
+                let Some(chunk) = queue.pop_front() else { break };
+                in_flight.insert(chunk.index, (chunk.start_pts, chunk.end_pts));
+                let tx = tx.clone();
+                let frames_done = Arc::clone(&frames_done);
+                let cancel = Arc::clone(&cancel);
+                pool.spawn(move || {
+                    let mut last = 0;
+                    let mut report = |n: u64| {
+                        frames_done.fetch_add(n - last, Ordering::Relaxed);
+                        last = n;
+                        !cancel.load(Ordering::Relaxed)
+                    };
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        run_chunk(&chunk, &job, &mut report)
+                    }))
+                    .unwrap_or_else(|panic| {
+                        let what = panic
+                            .downcast_ref::<&str>()
+                            .map(|s| s.to_string())
+                            .or_else(|| panic.downcast_ref::<String>().cloned())
+                            .unwrap_or_default();
+                        Err(Error::Encoder(format!("internal error (panic: {what})")))
+                    });
+                    let _ = tx.send((chunk.index, result));
+                });
+            }
+        }
+        progress.chunks_in_flight = in_flight.len();
+        // 4. Collect results; block only when nothing else can move.
+        let can_read = reading && queue.len() + in_flight.len() < max_in_flight;
+        let result = if can_read {
+            rx.try_recv().ok()
+        } else if in_flight.is_empty() {
+            None
+        } else {
+            rx.recv_timeout(std::time::Duration::from_millis(200)).ok()
+        };
+        if let Some((index, result)) = result {
+            let (start, end) = in_flight.remove(&index).unwrap_or((0, 0));
+            let encoded = result.map_err(|e| chunk_error(index, start, end, e))?;
+            progress.chunks_done += 1;
+            if let Some(asm) = &mut assembler {
+                asm.add_chunk(encoded)?;
+            }
+        }
+        progress.frames_done = frames_done.load(Ordering::Relaxed);
+        if last_report.elapsed().as_millis() >= 100 {
+            on_progress(&progress);
+            last_report = Instant::now();
+        }
+        if !reading && queue.is_empty() && in_flight.is_empty() {
+            break;
+        }
+    }
+    on_progress(&progress);
+    let assembler = assembler.ok_or_else(|| Error::NoDecodableFrame("no video frames found".into()))?;
+    let (mut summary, sink) = assembler.finish(chunks_planned)?;
+    let plan = analyzer.plan_stats();
+    summary.input_bytes = analyzer.bytes_in();
+    summary.skipped_leading_frames = plan.skipped_leading_frames;
+    warnings.extend(analyzer.take_warnings());
+    summary.warnings = warnings;
+    summary.wall_seconds = started.elapsed().as_secs_f64();
+    Ok((summary, sink))
+}
+
+fn chunk_error(index: u32, start: i64, end: i64, error: Error) -> Error {
+    match error {
+        Error::Cancelled => Error::Cancelled,
+        Error::UnsupportedFeature(_) | Error::UnsupportedCodec { .. } => error,
+        other => {
+            let end = if end == i64::MAX { "end".to_string() } else { format!("{:.2} s", end as f64 / 90_000.0) };
+            Error::Encoder(format!(
+                "chunk {index} (source time {:.2} s to {end}) failed: {other}",
+                start as f64 / 90_000.0
+            ))
+        }
+    }
+}
+
+fn read_full<R: Read>(input: &mut R, buf: &mut [u8]) -> Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match input.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(filled)
+}

@@ -1,0 +1,690 @@
+//! The two sequential ends of a transcode, shared by every face.
+//!
+//! [`Analyzer`] takes input bytes in pieces and hands out [`Chunk`]s and
+//! audio; [`Assembler`] takes [`EncodedChunk`]s (in any order) and audio and
+//! writes the MP4 to a [`Sink`] in order. What runs the chunk jobs between
+//! them (rayon natively, Web Workers in the browser) is the face's choice.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::codec::adts::AdtsHeader;
+use crate::codec::h264::{AccessUnit, AccessUnitSplitter, Sps};
+use crate::demux::{DemuxEvent, StreamSelection, TsDemuxer};
+use crate::encode::{Av1Settings, VideoFormat};
+use crate::error::{Error, Result, Warning};
+use crate::job::{Deinterlace, EncodedChunk, JobSettings, JobStats, VideoMode};
+use crate::mux::mp4::{self, AudioTrack, Mp4Muxer, VideoCodec, VideoTrack};
+use crate::plan::{Chunk, ChunkPlanner, PlanStats, TICKS_PER_SECOND};
+use crate::sink::Sink;
+
+/// User-facing settings of a transcode.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Settings {
+    /// AV1 (with its settings) or copy.
+    pub video: VideoMode,
+    /// Aim for chunks at least this long, in seconds.
+    pub chunk_seconds: f64,
+    pub deinterlace: Deinterlace,
+    /// Only the first this many seconds of the input (like ffmpeg's `-t`).
+    pub duration_limit: Option<f64>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            video: VideoMode::Av1(Av1Settings::default()),
+            chunk_seconds: 2.0,
+            deinterlace: Deinterlace::Auto,
+            duration_limit: None,
+        }
+    }
+}
+
+impl Settings {
+    /// Checks every value before work starts.
+    pub fn validate(&self) -> Result<()> {
+        if let VideoMode::Av1(av1) = &self.video {
+            av1.validate()?;
+        }
+        if !(self.chunk_seconds.is_finite() && self.chunk_seconds > 0.0) {
+            return Err(Error::InvalidSettings(format!(
+                "chunk length {} s must be a positive number of seconds",
+                self.chunk_seconds
+            )));
+        }
+        if let Some(limit) = self.duration_limit {
+            if !(limit.is_finite() && limit > 0.0) {
+                return Err(Error::InvalidSettings(format!(
+                    "duration limit {limit} s must be positive"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One raw AAC frame with its presentation time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AudioFrame {
+    pub data: Vec<u8>,
+    pub pts: i64,
+}
+
+/// The AAC track, as read from its first ADTS header.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AudioInfo {
+    pub sample_rate: u32,
+    pub channels: u16,
+    pub audio_specific_config: Vec<u8>,
+}
+
+#[derive(Default)]
+struct AudioState {
+    info: Option<AudioInfo>,
+    carry: Vec<u8>,
+    /// Timestamp of the next frame, in samples at `sample_rate` since `base_pts`.
+    base_pts: Option<i64>,
+    samples_since_base: i64,
+    frames: VecDeque<AudioFrame>,
+    broken: bool,
+}
+
+/// Demux → access units → chunk plan, fed in pieces (see the module docs).
+pub struct Analyzer {
+    settings: Settings,
+    demuxer: TsDemuxer,
+    splitter: AccessUnitSplitter,
+    planner: ChunkPlanner,
+    params_version: usize,
+    selection: Option<StreamSelection>,
+    job_settings: Option<JobSettings>,
+    first_sps: Option<Sps>,
+    /// Timestamps of the first few units, to estimate the frame rate when the
+    /// SPS has none.
+    early_pts: Vec<i64>,
+    held: VecDeque<AccessUnit>,
+    audio: AudioState,
+    limit_pts: Option<i64>,
+    first_video_pts: Option<i64>,
+    warnings: Vec<Warning>,
+    bytes_in: u64,
+    finished: bool,
+}
+
+/// Units held back until the frame rate is known.
+const FRAME_RATE_PROBE: usize = 16;
+
+impl Analyzer {
+    pub fn new(settings: Settings) -> Result<Self> {
+        settings.validate()?;
+        Ok(Analyzer {
+            settings,
+            demuxer: TsDemuxer::new(),
+            splitter: AccessUnitSplitter::new(),
+            planner: ChunkPlanner::new(settings.chunk_seconds, 3003),
+            params_version: 0,
+            selection: None,
+            job_settings: None,
+            first_sps: None,
+            early_pts: Vec::new(),
+            held: VecDeque::new(),
+            audio: AudioState::default(),
+            limit_pts: None,
+            first_video_pts: None,
+            warnings: Vec::new(),
+            bytes_in: 0,
+            finished: false,
+        })
+    }
+
+    /// Feeds the next piece of the input (any size; a few MiB is good).
+    pub fn push(&mut self, bytes: &[u8]) -> Result<()> {
+        self.bytes_in += bytes.len() as u64;
+        self.demuxer.push(bytes)?;
+        self.drain_demuxer()
+    }
+
+    /// Ends the input.
+    pub fn finish(&mut self) -> Result<()> {
+        if self.finished {
+            return Ok(());
+        }
+        self.finished = true;
+        self.demuxer.finish()?;
+        self.drain_demuxer()?;
+        self.splitter.finish();
+        self.drain_units(true)?;
+        self.planner.finish();
+        if self.planner.stats().frames == 0 {
+            let mut why = String::from("the video stream holds no picture a decoder can start from");
+            if self.planner.stats().skipped_leading_frames > 0 {
+                why = format!(
+                    "{} frames found, but none is a random-access point (IDR or recovery point)",
+                    self.planner.stats().skipped_leading_frames
+                );
+            }
+            return Err(Error::NoDecodableFrame(why));
+        }
+        if let Some(carry) = (!self.audio.carry.is_empty()).then(|| self.audio.carry.len()) {
+            self.warnings.push(Warning {
+                offset: None,
+                message: format!("last AAC frame cut short ({carry} bytes dropped)"),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether the optional duration limit has been reached (stop reading).
+    pub fn done_reading(&self) -> bool {
+        self.finished
+            || match (self.limit_pts, self.first_video_pts) {
+                (Some(limit), Some(_)) => self.early_pts.last().is_some_and(|&p| p > limit + 2 * TICKS_PER_SECOND),
+                _ => false,
+            }
+    }
+
+    /// Next chunk that is ready to be encoded.
+    pub fn next_chunk(&mut self) -> Option<Chunk> {
+        self.planner.next_chunk()
+    }
+
+    /// Settings for the chunk jobs; known once the first chunk is out.
+    pub fn job_settings(&self) -> Option<JobSettings> {
+        self.job_settings
+    }
+
+    /// The AAC track, when there is one.
+    pub fn audio_info(&self) -> Option<&AudioInfo> {
+        self.audio.info.as_ref()
+    }
+
+    /// Takes the audio frames demuxed so far.
+    pub fn take_audio(&mut self) -> Vec<AudioFrame> {
+        self.audio.frames.drain(..).collect()
+    }
+
+    /// Warnings found so far (taken: each is returned once).
+    pub fn take_warnings(&mut self) -> Vec<Warning> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    pub fn plan_stats(&self) -> PlanStats {
+        self.planner.stats()
+    }
+
+    pub fn demux_stats(&self) -> crate::demux::DemuxStats {
+        self.demuxer.stats()
+    }
+
+    pub fn selection(&self) -> Option<&StreamSelection> {
+        self.selection.as_ref()
+    }
+
+    /// The first SPS (size, profile, interlacing).
+    pub fn sps(&self) -> Option<&Sps> {
+        self.first_sps.as_ref()
+    }
+
+    pub fn bytes_in(&self) -> u64 {
+        self.bytes_in
+    }
+
+    fn drain_demuxer(&mut self) -> Result<()> {
+        while let Some(event) = self.demuxer.next_event() {
+            match event {
+                DemuxEvent::Selected(selection) => self.selection = Some(selection),
+                DemuxEvent::Warning(w) => self.warnings.push(w),
+                DemuxEvent::Video(pes) => {
+                    if self.first_video_pts.is_none() {
+                        self.first_video_pts = pes.pts;
+                        if let (Some(limit), Some(pts)) = (self.settings.duration_limit, pes.pts) {
+                            self.limit_pts = Some(pts + (limit * TICKS_PER_SECOND as f64) as i64);
+                        }
+                    }
+                    self.splitter
+                        .push(&pes.data, pes.pts, pes.dts, pes.offset, pes.damaged);
+                    self.drain_units(false)?;
+                }
+                DemuxEvent::Audio(pes) => self.on_audio(pes),
+            }
+        }
+        for problem in self.splitter.problems.drain(..) {
+            self.warnings.push(Warning {
+                offset: None,
+                message: format!("H.264: {problem}"),
+            });
+        }
+        Ok(())
+    }
+
+    fn drain_units(&mut self, at_end: bool) -> Result<()> {
+        while let Some(unit) = self.splitter.next_unit() {
+            if let Some(pts) = unit.pts {
+                if self.early_pts.len() < FRAME_RATE_PROBE * 4 {
+                    self.early_pts.push(pts);
+                }
+            }
+            if self.first_sps.is_none() {
+                if let Some((sps, _)) = self.splitter.params().sps.values().next() {
+                    sps.check_supported()?;
+                    self.first_sps = Some(sps.clone());
+                }
+            }
+            self.held.push_back(unit);
+            if self.job_settings.is_none() && (self.held.len() < FRAME_RATE_PROBE && !at_end) {
+                continue;
+            }
+            self.ensure_job_settings();
+            while let Some(unit) = self.held.pop_front() {
+                self.plan(unit);
+            }
+        }
+        if at_end {
+            self.ensure_job_settings();
+            while let Some(unit) = self.held.pop_front() {
+                self.plan(unit);
+            }
+        }
+        Ok(())
+    }
+
+    fn plan(&mut self, unit: AccessUnit) {
+        if let (Some(limit), Some(pts)) = (self.limit_pts, unit.pts) {
+            if pts >= limit {
+                return;
+            }
+        }
+        let version = self.splitter.params().sps.len() * 1000 + self.splitter.params().pps.len();
+        if version != self.params_version || self.params_version == 0 {
+            self.params_version = version;
+            let mut annex_b = Vec::new();
+            let params = self.splitter.params();
+            let mut sps: Vec<_> = params.sps.iter().collect();
+            sps.sort_by_key(|(id, _)| **id);
+            let mut pps: Vec<_> = params.pps.iter().collect();
+            pps.sort_by_key(|(id, _)| **id);
+            for nal in sps.iter().map(|(_, (_, n))| n).chain(pps.iter().map(|(_, (_, n))| n)) {
+                annex_b.extend_from_slice(&[0, 0, 0, 1]);
+                annex_b.extend_from_slice(nal);
+            }
+            self.planner.set_parameter_sets(annex_b);
+        }
+        self.planner.push(unit);
+    }
+
+    fn ensure_job_settings(&mut self) {
+        if self.job_settings.is_some() {
+            return;
+        }
+        let Some(sps) = &self.first_sps else {
+            return;
+        };
+        let frame_rate = sps
+            .frame_rate
+            .filter(|&(n, d)| n > 0 && d > 0 && n / d <= 300)
+            .unwrap_or_else(|| estimate_frame_rate(&self.early_pts));
+        let interlaced = sps.interlaced();
+        let top_field_first = !self.held.iter().any(|u| u.bottom_field_first);
+        let video = match self.settings.video {
+            VideoMode::Av1(a) => VideoMode::Av1(a),
+            VideoMode::Copy => VideoMode::Copy,
+        };
+        self.job_settings = Some(JobSettings {
+            video,
+            deinterlace: self.settings.deinterlace,
+            format: VideoFormat {
+                width: sps.width,
+                height: sps.height,
+                bit_depth: sps.bit_depth,
+                frame_rate,
+                sample_aspect: sps.sample_aspect.unwrap_or((1, 1)),
+            },
+            interlaced_source: interlaced,
+            top_field_first,
+        });
+        let ticks = (TICKS_PER_SECOND * i64::from(frame_rate.1) / i64::from(frame_rate.0.max(1))).max(1);
+        // Re-create the planner with the real frame duration (nothing planned yet).
+        self.planner = ChunkPlanner::new(self.settings.chunk_seconds, ticks);
+        self.params_version = 0;
+    }
+
+    fn on_audio(&mut self, pes: crate::demux::PesPacket) {
+        let audio = &mut self.audio;
+        if audio.broken {
+            return;
+        }
+        if pes.damaged {
+            // A frame cut by lost packets cannot be trusted; resync on this PES.
+            audio.carry.clear();
+        }
+        let mut data = std::mem::take(&mut audio.carry);
+        let carried = data.len();
+        data.extend_from_slice(&pes.data);
+        let mut pos = 0;
+        let mut first = true;
+        while pos < data.len() {
+            let header = match AdtsHeader::parse(&data[pos..]) {
+                Ok(h) => h,
+                Err(e) if data.len() - pos < 9 => {
+                    let _ = e;
+                    break;
+                }
+                Err(e) => {
+                    // Skip to the next sync word.
+                    match data[pos + 1..].windows(2).position(|w| w[0] == 0xff && w[1] & 0xf6 == 0xf0) {
+                        Some(skip) => {
+                            self.warnings.push(Warning {
+                                offset: Some(pes.offset),
+                                message: format!("AAC: {e}; skipped {} bytes", skip + 1),
+                            });
+                            pos += skip + 1;
+                            continue;
+                        }
+                        None => {
+                            self.warnings.push(Warning {
+                                offset: Some(pes.offset),
+                                message: format!("AAC: {e}; rest of the PES dropped"),
+                            });
+                            pos = data.len();
+                            break;
+                        }
+                    }
+                }
+            };
+            if pos + header.frame_len > data.len() {
+                break;
+            }
+            let info = AudioInfo {
+                sample_rate: header.sample_rate,
+                channels: u16::from(header.channel_configuration.max(1)),
+                audio_specific_config: header.audio_specific_config(),
+            };
+            match &audio.info {
+                None => audio.info = Some(info),
+                Some(known) if known.audio_specific_config != info.audio_specific_config => {
+                    self.warnings.push(Warning {
+                        offset: Some(pes.offset),
+                        message: "AAC configuration changes mid-stream; audio after this point dropped".into(),
+                    });
+                    audio.broken = true;
+                    return;
+                }
+                Some(_) => {}
+            }
+            // The PES timestamp belongs to the first frame that starts in it.
+            if first && pos >= carried {
+                if let Some(pts) = pes.pts {
+                    audio.base_pts = Some(pts);
+                    audio.samples_since_base = 0;
+                }
+                first = false;
+            }
+            if let Some(base) = audio.base_pts {
+                let rate = i64::from(header.sample_rate.max(1));
+                let pts = base + audio.samples_since_base * TICKS_PER_SECOND / rate;
+                audio.samples_since_base += 1024;
+                let in_limit = self.limit_pts.is_none_or(|limit| pts < limit);
+                if in_limit {
+                    audio.frames.push_back(AudioFrame {
+                        data: data[pos + header.header_len..pos + header.frame_len].to_vec(),
+                        pts,
+                    });
+                }
+            }
+            pos += header.frame_len;
+        }
+        audio.carry = data.get(pos..).unwrap_or(&[]).to_vec();
+    }
+}
+
+/// Frame rate from the smallest positive step between sorted early timestamps.
+fn estimate_frame_rate(pts: &[i64]) -> (u32, u32) {
+    let mut sorted = pts.to_vec();
+    sorted.sort_unstable();
+    let step = sorted
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|&d| d > 0)
+        .min()
+        .unwrap_or(3003);
+    // Snap to the common broadcast rates when close.
+    for (num, den) in [(24000u32, 1001u32), (30000, 1001), (60000, 1001)] {
+        let ticks = 90_000.0 * f64::from(den) / f64::from(num);
+        if (ticks - step as f64).abs() < 1.5 {
+            return (num, den);
+        }
+    }
+    (90_000, step.clamp(1, 90_000) as u32)
+}
+
+/// What a finished transcode reports.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Summary {
+    pub input_bytes: u64,
+    pub output_bytes: u64,
+    /// Seconds, from the first to past the last video frame.
+    pub input_duration: f64,
+    pub output_duration: f64,
+    pub frames: u64,
+    pub chunks: u64,
+    pub skipped_leading_frames: u64,
+    pub damaged_frames: u64,
+    pub replaced_frames: u64,
+    pub deinterlaced: bool,
+    pub audio_frames: u64,
+    pub width: u32,
+    pub height: u32,
+    pub bit_depth: u8,
+    /// Output video+audio bitrate in bits per second.
+    pub bitrate: f64,
+    /// Wall-clock seconds (set by the face that ran the jobs).
+    pub wall_seconds: f64,
+    pub warnings: Vec<Warning>,
+}
+
+/// Writes encoded chunks and audio to the MP4 in order.
+pub struct Assembler<S: Sink> {
+    sink: S,
+    muxer: Option<Mp4Muxer>,
+    job: JobSettings,
+    audio_info: Option<AudioInfo>,
+    audio: VecDeque<AudioFrame>,
+    waiting: BTreeMap<u32, EncodedChunk>,
+    next_index: u32,
+    first_pts: Option<i64>,
+    last_pts: i64,
+    last_dts: Option<i64>,
+    stats: JobStats,
+    audio_frames: u64,
+    frame_ticks: i64,
+    /// The first chunk's `av1C`: every chunk must match it.
+    av1c: Option<Vec<u8>>,
+}
+
+impl<S: Sink> Assembler<S> {
+    /// `audio`: the AAC track, when the input has one (known from the
+    /// analyzer by the time the first chunk is out).
+    pub fn new(sink: S, job: JobSettings, audio: Option<AudioInfo>) -> Self {
+        let (num, den) = job.format.frame_rate;
+        Assembler {
+            sink,
+            muxer: None,
+            job,
+            audio_info: audio,
+            audio: VecDeque::new(),
+            waiting: BTreeMap::new(),
+            next_index: 0,
+            first_pts: None,
+            last_pts: 0,
+            last_dts: None,
+            stats: JobStats::default(),
+            audio_frames: 0,
+            frame_ticks: (TICKS_PER_SECOND * i64::from(den) / i64::from(num.max(1))).max(1),
+            av1c: None,
+        }
+    }
+
+    /// Queues demuxed audio frames; they are interleaved with the video.
+    pub fn add_audio(&mut self, frames: Vec<AudioFrame>) {
+        self.audio.extend(frames);
+    }
+
+    /// Chunks received but not yet written (waiting for an earlier one).
+    pub fn waiting(&self) -> usize {
+        self.waiting.len()
+    }
+
+    /// Index of the next chunk to be written.
+    pub fn next_index(&self) -> u32 {
+        self.next_index
+    }
+
+    /// Adds a finished chunk; writes it and any chunks it unblocks.
+    pub fn add_chunk(&mut self, chunk: EncodedChunk) -> Result<()> {
+        self.waiting.insert(chunk.index, chunk);
+        while let Some(chunk) = self.waiting.remove(&self.next_index) {
+            self.write_chunk(chunk)?;
+            self.next_index += 1;
+        }
+        Ok(())
+    }
+
+    fn muxer(&mut self, chunk: &EncodedChunk) -> Result<&mut Mp4Muxer> {
+        if self.muxer.is_none() {
+            let format = self.job.format;
+            let codec = match self.job.video {
+                VideoMode::Av1(_) => VideoCodec::Av1 {
+                    av1c: chunk
+                        .av1c
+                        .clone()
+                        .ok_or_else(|| Error::Encoder("first chunk carries no AV1 sequence header".into()))?,
+                    bit_depth: format.bit_depth,
+                },
+                VideoMode::Copy => VideoCodec::Avc {
+                    avcc: chunk
+                        .avcc
+                        .clone()
+                        .ok_or_else(|| Error::Mux("first chunk carries no SPS/PPS".into()))?,
+                },
+            };
+            let video = VideoTrack {
+                codec,
+                width: format.width,
+                height: format.height,
+                pixel_aspect: Some(format.sample_aspect).filter(|&(a, b)| a != b && a > 0 && b > 0),
+                default_frame_duration: self.frame_ticks as u32,
+            };
+            let audio = self.audio_info.as_ref().map(|a| AudioTrack {
+                sample_rate: a.sample_rate,
+                channels: a.channels,
+                audio_specific_config: a.audio_specific_config.clone(),
+                samples_per_frame: 1024,
+            });
+            self.muxer = Some(Mp4Muxer::new(video, audio));
+        }
+        Ok(self.muxer.as_mut().expect("created above"))
+    }
+
+    fn write_audio_before(&mut self, limit: i64) -> Result<()> {
+        if self.audio_info.is_none() {
+            self.audio.clear();
+            return Ok(());
+        }
+        while self.audio.front().is_some_and(|f| f.pts < limit) {
+            let frame = self.audio.pop_front().expect("checked");
+            let muxer = self.muxer.as_mut().expect("muxer exists before audio");
+            muxer.add_audio_sample(frame.data.len() as u32, frame.pts);
+            self.sink.write_payload(&frame.data)?;
+            self.audio_frames += 1;
+        }
+        Ok(())
+    }
+
+    fn write_chunk(&mut self, chunk: EncodedChunk) -> Result<()> {
+        if let (Some(first), Some(this)) = (&self.av1c, &chunk.av1c) {
+            if first != this {
+                return Err(Error::Encoder(format!(
+                    "chunk {} has a different AV1 sequence header from chunk 0",
+                    chunk.index
+                )));
+            }
+        }
+        if self.av1c.is_none() {
+            self.av1c = chunk.av1c.clone();
+        }
+        self.muxer(&chunk)?;
+        let chunk_end = chunk.samples.iter().map(|s| s.pts).max().unwrap_or(self.last_pts);
+        self.write_audio_before(chunk_end)?;
+        let muxer = self.muxer.as_mut().expect("created above");
+        for sample in &chunk.samples {
+            // DTS must rise strictly; streams without DTS get them rebuilt.
+            let dts = match self.last_dts {
+                Some(last) if sample.dts <= last => last + 1,
+                _ => sample.dts,
+            };
+            self.last_dts = Some(dts);
+            muxer.add_video_sample(sample.data.len() as u32, dts, sample.pts.max(dts), sample.sync);
+            self.sink.write_payload(&sample.data)?;
+            self.first_pts = Some(self.first_pts.map_or(sample.pts, |p| p.min(sample.pts)));
+            self.last_pts = self.last_pts.max(sample.pts);
+        }
+        self.stats.frames += chunk.stats.frames;
+        self.stats.damaged_frames += chunk.stats.damaged_frames;
+        self.stats.replaced_frames += chunk.stats.replaced_frames;
+        self.stats.deinterlaced |= chunk.stats.deinterlaced;
+        Ok(())
+    }
+
+    /// Writes the rest of the audio and the header. `expected_chunks` guards
+    /// against a face that lost a chunk.
+    pub fn finish(mut self, expected_chunks: u32) -> Result<(Summary, S)> {
+        if self.next_index != expected_chunks || !self.waiting.is_empty() {
+            return Err(Error::Encoder(format!(
+                "only {} of {} chunks arrived",
+                self.next_index, expected_chunks
+            )));
+        }
+        if self.muxer.is_none() {
+            return Err(Error::NoDecodableFrame("no chunk produced a frame".into()));
+        }
+        self.write_audio_before(i64::MAX)?;
+        let muxer = self.muxer.as_ref().expect("checked");
+        let header = muxer.header().map_err(|e| Error::Mux(e.to_string()))?;
+        let output_bytes = header.len() as u64 + muxer.payload_len();
+        self.sink.finish(&header)?;
+        let duration =
+            (self.last_pts - self.first_pts.unwrap_or(0) + self.frame_ticks) as f64 / TICKS_PER_SECOND as f64;
+        let summary = Summary {
+            output_bytes,
+            input_duration: duration,
+            output_duration: duration,
+            frames: self.stats.frames,
+            damaged_frames: self.stats.damaged_frames,
+            replaced_frames: self.stats.replaced_frames,
+            deinterlaced: self.stats.deinterlaced,
+            audio_frames: self.audio_frames,
+            width: self.job.format.width,
+            height: self.job.format.height,
+            bit_depth: self.job.format.bit_depth,
+            bitrate: if duration > 0.0 { output_bytes as f64 * 8.0 / duration } else { 0.0 },
+            chunks: u64::from(self.next_index),
+            ..Default::default()
+        };
+        Ok((summary, self.sink))
+    }
+}
+
+/// `avcC` for copy mode, from a chunk's Annex-B parameter sets.
+pub fn avcc_from_parameter_sets(annex_b: &[u8]) -> Result<Vec<u8>> {
+    let mut sps = Vec::new();
+    let mut pps = Vec::new();
+    for (start, end) in crate::codec::h264::nal_ranges(annex_b) {
+        let nal = &annex_b[start..end];
+        match nal[0] & 0x1f {
+            7 => sps.push(nal),
+            8 => pps.push(nal),
+            _ => {}
+        }
+    }
+    mp4::avc_decoder_config(&sps, &pps).map_err(|e| Error::Mux(e.to_string()))
+}

@@ -1,0 +1,354 @@
+//! Chunk plan: cut the access-unit stream into independent chunks at
+//! random-access points.
+//!
+//! A chunk owns the frames whose presentation time lies in
+//! `[start_pts, end_pts)`. To decode them it may need more: when the next
+//! chunk starts at an open-GOP picture, the leading frames that follow it in
+//! decode order belong to *this* chunk, so the next chunk's first picture is
+//! decoded here as warm-up and dropped. The next chunk in turn skips those
+//! leading frames. Every source frame is therefore encoded exactly once, and
+//! the plan depends only on the input and `chunk_seconds`, never on how
+//! many workers run it: output is byte-identical whatever the parallelism.
+
+use crate::codec::h264::{AccessUnit, RandomAccess};
+
+/// 90 kHz ticks per second: the MPEG-TS clock.
+pub const TICKS_PER_SECOND: i64 = 90_000;
+
+/// One access unit as a chunk carries it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChunkUnit {
+    pub data: Vec<u8>,
+    pub pts: i64,
+    pub dts: i64,
+    pub random_access: RandomAccess,
+    pub is_reference: bool,
+    pub interlaced: bool,
+    pub bottom_field_first: bool,
+    pub damaged: bool,
+}
+
+/// An independent piece of work: everything needed to decode and encode a
+/// range of frames, and nothing else.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chunk {
+    /// Position in the output, from 0.
+    pub index: u32,
+    /// SPS and PPS (Annex B) to feed before the first unit.
+    pub parameter_sets: Vec<u8>,
+    /// Units in decode order, starting at a random-access point.
+    pub units: Vec<ChunkUnit>,
+    /// Frames with `start_pts <= pts < end_pts` are output.
+    pub start_pts: i64,
+    /// `i64::MAX` for the last chunk.
+    pub end_pts: i64,
+}
+
+impl Chunk {
+    /// Number of frames this chunk outputs.
+    pub fn output_frames(&self) -> usize {
+        self.units
+            .iter()
+            .filter(|u| u.pts >= self.start_pts && u.pts < self.end_pts)
+            .count()
+    }
+
+    /// Presentation span in 90 kHz ticks (from its first to its last output frame).
+    pub fn span(&self) -> i64 {
+        let kept = self
+            .units
+            .iter()
+            .filter(|u| u.pts >= self.start_pts && u.pts < self.end_pts)
+            .map(|u| u.pts);
+        kept.clone().max().unwrap_or(0) - kept.min().unwrap_or(0)
+    }
+
+    /// Compressed bytes carried.
+    pub fn byte_len(&self) -> usize {
+        self.parameter_sets.len() + self.units.iter().map(|u| u.data.len()).sum::<usize>()
+    }
+}
+
+/// What the planner counted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PlanStats {
+    /// Frames before the first random-access point, or leading frames of an
+    /// open GOP at the very start: they cannot be decoded and are skipped.
+    pub skipped_leading_frames: u64,
+    /// Units that came without a PES timestamp and got one interpolated.
+    pub interpolated_timestamps: u64,
+    pub chunks: u64,
+    /// Frames the chunks will output.
+    pub frames: u64,
+}
+
+/// Streams chunks out as access units come in (bounded: it holds one chunk).
+pub struct ChunkPlanner {
+    target_ticks: i64,
+    frame_ticks: i64,
+    current: Vec<ChunkUnit>,
+    current_start: Option<i64>,
+    /// The next chunk's first random-access unit, while leading frames are collected.
+    next_start: Option<ChunkUnit>,
+    /// Leading frames after `next_start` (they belong to the current chunk).
+    leading: Vec<ChunkUnit>,
+    parameter_sets: Vec<u8>,
+    next_parameter_sets: Vec<u8>,
+    last_dts: Option<i64>,
+    last_pts: Option<i64>,
+    next_index: u32,
+    ready: std::collections::VecDeque<Chunk>,
+    stats: PlanStats,
+}
+
+impl ChunkPlanner {
+    /// `chunk_seconds`: aim for chunks at least this long (cut at the next
+    /// random-access point after it). `frame_ticks`: nominal frame duration,
+    /// used to give timestamps to units that have none.
+    pub fn new(chunk_seconds: f64, frame_ticks: i64) -> Self {
+        ChunkPlanner {
+            target_ticks: (chunk_seconds * TICKS_PER_SECOND as f64).round().max(1.0) as i64,
+            frame_ticks: frame_ticks.max(1),
+            current: Vec::new(),
+            current_start: None,
+            next_start: None,
+            leading: Vec::new(),
+            parameter_sets: Vec::new(),
+            next_parameter_sets: Vec::new(),
+            last_dts: None,
+            last_pts: None,
+            next_index: 0,
+            ready: Default::default(),
+            stats: PlanStats::default(),
+        }
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> PlanStats {
+        self.stats
+    }
+
+    /// Updates the SPS/PPS that the next chunk starts with.
+    pub fn set_parameter_sets(&mut self, annex_b: Vec<u8>) {
+        self.next_parameter_sets = annex_b;
+    }
+
+    fn timestamps(&mut self, unit: &AccessUnit) -> (i64, i64) {
+        let (pts, dts) = match (unit.pts, unit.dts) {
+            (Some(p), Some(d)) => (p, d),
+            // Missing DTS: DTS = PTS (the decoder orders by PTS anyway).
+            (Some(p), None) => (p, p),
+            (None, Some(d)) => (d, d),
+            (None, None) => {
+                self.stats.interpolated_timestamps += 1;
+                let d = self.last_dts.map_or(0, |d| d + self.frame_ticks);
+                let p = self.last_pts.map_or(d, |p| p.max(d - self.frame_ticks) + self.frame_ticks);
+                (p, d)
+            }
+        };
+        self.last_dts = Some(dts);
+        self.last_pts = Some(pts);
+        (pts, dts)
+    }
+
+    /// Adds the next access unit in decode order.
+    pub fn push(&mut self, unit: AccessUnit) {
+        let (pts, dts) = self.timestamps(&unit);
+        let unit = ChunkUnit {
+            data: unit.data,
+            pts,
+            dts,
+            random_access: unit.random_access,
+            is_reference: unit.is_reference,
+            interlaced: unit.interlaced,
+            bottom_field_first: unit.bottom_field_first,
+            damaged: unit.damaged,
+        };
+        // Collecting leading frames of the next chunk's open GOP?
+        if let Some(next) = &self.next_start {
+            if unit.pts < next.pts {
+                self.leading.push(unit);
+                return;
+            }
+            self.close_current();
+        }
+        let Some(start) = self.current_start else {
+            if unit.random_access.is_random_access() {
+                self.parameter_sets = self.next_parameter_sets.clone();
+                self.current_start = Some(unit.pts);
+                self.current.push(unit);
+            } else {
+                self.stats.skipped_leading_frames += 1;
+            }
+            return;
+        };
+        if unit.random_access.is_random_access() && unit.pts - start >= self.target_ticks {
+            self.next_start = Some(unit);
+            return;
+        }
+        if unit.pts < start {
+            // Leading frame of the first open GOP: references what we never had.
+            self.stats.skipped_leading_frames += 1;
+        }
+        self.current.push(unit);
+    }
+
+    /// Emits the current chunk, leading frames and warm-up included, and
+    /// starts the next one at `next_start`.
+    fn close_current(&mut self) {
+        let Some(next) = self.next_start.take() else {
+            return;
+        };
+        let leading = std::mem::take(&mut self.leading);
+        let mut units = std::mem::take(&mut self.current);
+        let end_pts = next.pts;
+        if !leading.is_empty() {
+            // The next chunk's first picture is decoded here as warm-up.
+            units.push(next.clone());
+            units.extend(leading);
+        }
+        self.emit(units, end_pts);
+        self.parameter_sets = self.next_parameter_sets.clone();
+        self.current_start = Some(next.pts);
+        // The leading frames are not carried into the next chunk: there they
+        // would reference pictures it never has.
+        self.current.push(next);
+    }
+
+    fn emit(&mut self, units: Vec<ChunkUnit>, end_pts: i64) {
+        let Some(start_pts) = self.current_start else {
+            return;
+        };
+        let chunk = Chunk {
+            index: self.next_index,
+            parameter_sets: self.parameter_sets.clone(),
+            units,
+            start_pts,
+            end_pts,
+        };
+        self.next_index += 1;
+        self.stats.chunks += 1;
+        self.stats.frames += chunk.output_frames() as u64;
+        self.ready.push_back(chunk);
+    }
+
+    /// Signals the end of the stream.
+    pub fn finish(&mut self) {
+        if self.next_start.is_some() {
+            self.close_current();
+        }
+        let units = std::mem::take(&mut self.current);
+        if !units.is_empty() {
+            self.emit(units, i64::MAX);
+        }
+        self.current_start = None;
+    }
+
+    /// Next finished chunk.
+    pub fn next_chunk(&mut self) -> Option<Chunk> {
+        self.ready.pop_front()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn au(pts: i64, dts: i64, ra: RandomAccess) -> AccessUnit {
+        AccessUnit {
+            data: vec![0, 0, 0, 1, 0x65],
+            pts: Some(pts),
+            dts: Some(dts),
+            offset: 0,
+            random_access: ra,
+            is_reference: true,
+            interlaced: false,
+            bottom_field_first: false,
+            damaged: false,
+        }
+    }
+
+    fn run(units: Vec<AccessUnit>, seconds: f64) -> (Vec<Chunk>, PlanStats) {
+        let mut p = ChunkPlanner::new(seconds, 3000);
+        for u in units {
+            p.push(u);
+        }
+        p.finish();
+        let mut chunks = Vec::new();
+        while let Some(c) = p.next_chunk() {
+            chunks.push(c);
+        }
+        (chunks, p.stats())
+    }
+
+    #[test]
+    fn closed_gops_split_at_idr_and_cover_every_frame_once() {
+        // 30 fps, IDR every 15 frames, 60 frames, no reordering.
+        let units: Vec<_> = (0..60)
+            .map(|i| {
+                let ra = if i % 15 == 0 { RandomAccess::Idr } else { RandomAccess::No };
+                au(i * 3000, i * 3000, ra)
+            })
+            .collect();
+        let (chunks, stats) = run(units, 0.5);
+        assert_eq!(chunks.len(), 4);
+        assert_eq!(stats.frames, 60);
+        let total: usize = chunks.iter().map(Chunk::output_frames).sum();
+        assert_eq!(total, 60);
+        assert_eq!(chunks[1].start_pts, 45_000);
+        assert_eq!(chunks[0].end_pts, 45_000);
+    }
+
+    #[test]
+    fn open_gop_leading_frames_belong_to_the_previous_chunk() {
+        // Decode order: I0 P3 B1 B2 | I6(rp) B4 B5 P9 B7 B8
+        let t = |n: i64| n * 3000;
+        let units = vec![
+            au(t(0), t(-1), RandomAccess::Idr),
+            au(t(3), t(0), RandomAccess::No),
+            au(t(1), t(1), RandomAccess::No),
+            au(t(2), t(2), RandomAccess::No),
+            au(t(6), t(3), RandomAccess::RecoveryPoint),
+            au(t(4), t(4), RandomAccess::No),
+            au(t(5), t(5), RandomAccess::No),
+            au(t(9), t(6), RandomAccess::No),
+            au(t(7), t(7), RandomAccess::No),
+            au(t(8), t(8), RandomAccess::No),
+        ];
+        let (chunks, stats) = run(units, 0.05);
+        assert_eq!(chunks.len(), 2);
+        assert_eq!(chunks[0].output_frames(), 6); // 0..=5
+        assert_eq!(chunks[1].output_frames(), 4); // 6..=9
+        assert_eq!(stats.frames, 10);
+        // Warm-up: chunk 0 decodes I6 but does not output it.
+        assert!(chunks[0].units.iter().any(|u| u.pts == t(6)));
+        assert_eq!(chunks[0].end_pts, t(6));
+    }
+
+    #[test]
+    fn frames_before_the_first_random_access_point_are_skipped() {
+        let units = vec![
+            au(0, 0, RandomAccess::No),
+            au(3000, 3000, RandomAccess::No),
+            au(6000, 6000, RandomAccess::Idr),
+            au(9000, 9000, RandomAccess::No),
+        ];
+        let (chunks, stats) = run(units, 2.0);
+        assert_eq!(stats.skipped_leading_frames, 2);
+        assert_eq!(chunks.len(), 1);
+        assert_eq!(chunks[0].output_frames(), 2);
+    }
+
+    #[test]
+    fn plan_does_not_depend_on_anything_but_input_and_target() {
+        let units = || -> Vec<_> {
+            (0..90)
+                .map(|i| {
+                    let ra = if i % 10 == 0 { RandomAccess::Idr } else { RandomAccess::No };
+                    au(i * 3000, i * 3000, ra)
+                })
+                .collect()
+        };
+        assert_eq!(run(units(), 1.0).0, run(units(), 1.0).0);
+    }
+}
