@@ -357,6 +357,25 @@ impl Analyzer {
             // A frame cut by lost packets cannot be trusted; resync on this PES.
             audio.carry.clear();
         }
+        if audio.info.is_none() && audio.carry.is_empty() {
+            // Stream types 0x03/0x04 may hold MP2 or ADTS AAC: look.
+            let is_adts = pes.data.len() >= 2 && pes.data[0] == 0xff && pes.data[1] & 0xf6 == 0xf0;
+            if !is_adts {
+                let (pid, codec) = self
+                    .selection
+                    .as_ref()
+                    .and_then(|s| s.audio)
+                    .map_or((0, "unknown".to_string()), |(p, c)| (p, c.name()));
+                self.warnings.push(Warning {
+                    offset: Some(pes.offset),
+                    message: format!(
+                        "audio stream {codec} on PID {pid:#06x} dropped: it does not hold AAC (ADTS), the only audio passed through"
+                    ),
+                });
+                audio.broken = true;
+                return;
+            }
+        }
         let mut data = std::mem::take(&mut audio.carry);
         let carried = data.len();
         data.extend_from_slice(&pes.data);

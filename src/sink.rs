@@ -62,7 +62,13 @@ mod file {
             let mut spool_path = path.as_os_str().to_owned();
             spool_path.push(".partial");
             let spool_path = PathBuf::from(spool_path);
-            let spool = BufWriter::new(File::create(&spool_path)?);
+            let spool = File::options()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(&spool_path)?;
+            let spool = BufWriter::new(spool);
             Ok(FileSink {
                 path: path.to_owned(),
                 spool_path,

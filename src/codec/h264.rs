@@ -502,6 +502,26 @@ pub struct AccessUnitSplitter {
     ready: std::collections::VecDeque<AccessUnit>,
     /// Errors in parameter sets (reported once each).
     pub problems: Vec<String>,
+    /// Bytes from the start code of the pending NAL on.
+    stream: Vec<u8>,
+    scan_from: usize,
+    /// Where the pending NAL's payload starts in `stream`.
+    nal_start: Option<usize>,
+    nal_meta: Option<PesMeta>,
+}
+
+/// Where a NAL unit's bytes came from.
+#[derive(Clone, Copy, Debug)]
+struct PesMeta {
+    pts: Option<i64>,
+    dts: Option<i64>,
+    offset: u64,
+    damaged: bool,
+}
+
+fn trim_trailing_zeros(nal: &[u8]) -> &[u8] {
+    let end = nal.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
+    &nal[..end]
 }
 
 impl AccessUnitSplitter {
@@ -514,86 +534,135 @@ impl AccessUnitSplitter {
         &self.params
     }
 
-    /// Feeds one PES payload.
+    /// Feeds one PES payload. The payloads form one continuous byte stream:
+    /// a PES may end in the middle of a NAL unit (some muxers split them),
+    /// so the last NAL is held until the next start code arrives.
     pub fn push(&mut self, data: &[u8], pts: Option<i64>, dts: Option<i64>, offset: u64, damaged: bool) {
-        let mut first_in_pes = true;
-        for (start, end) in nal_ranges(data) {
-            let nal = &data[start..end];
-            let nal_type = nal[0] & 0x1f;
-            let starts_new = match nal_type {
-                nal_type::AUD => true,
-                nal_type::SPS | nal_type::PPS | nal_type::SEI | 14..=18 => self.has_slice,
-                nal_type::SLICE | nal_type::IDR | nal_type::SLICE_DPA => {
-                    self.slice_starts_new_unit(nal)
-                }
-                _ => false,
+        let meta = PesMeta {
+            pts,
+            dts,
+            offset,
+            damaged,
+        };
+        let old_len = self.stream.len();
+        self.stream.extend_from_slice(data);
+        let damaged_meta = PesMeta {
+            pts: None,
+            dts: None,
+            offset,
+            damaged: true,
+        };
+        if damaged && self.nal_start.is_some() {
+            // The NAL that continues into this PES lost bytes too.
+            self.nal_meta.get_or_insert(damaged_meta).damaged = true;
+        }
+        // Start codes may straddle the PES boundary: rescan its last bytes.
+        let mut i = old_len.saturating_sub(2).max(self.scan_from);
+        let mut first_new = true;
+        while i + 3 <= self.stream.len() {
+            if self.stream[i] != 0 || self.stream[i + 1] != 0 || self.stream[i + 2] != 1 {
+                i += 1;
+                continue;
+            }
+            if let Some(start) = self.nal_start {
+                let nal = self.stream[start..i].to_vec();
+                let nal_meta = self.nal_meta.take();
+                self.process_nal(trim_trailing_zeros(&nal), nal_meta);
+            }
+            self.nal_start = Some(i + 3);
+            // The PES timestamp belongs to the first NAL that starts in it.
+            self.nal_meta = if first_new {
+                first_new = false;
+                Some(meta)
+            } else {
+                damaged.then_some(damaged_meta)
             };
-            if starts_new {
-                self.finish_current();
+            i += 3;
+        }
+        self.scan_from = i;
+        // Drop what has been consumed; keep the pending NAL.
+        let keep_from = self.nal_start.map_or(self.stream.len().saturating_sub(2), |s| s - 3);
+        self.stream.drain(..keep_from);
+        self.scan_from -= keep_from;
+        if let Some(s) = &mut self.nal_start {
+            *s -= keep_from;
+        }
+    }
+
+    fn process_nal(&mut self, nal: &[u8], meta: Option<PesMeta>) {
+        let Some(&first_byte) = nal.first() else {
+            return;
+        };
+        let nal_type = first_byte & 0x1f;
+        let starts_new = match nal_type {
+            // Some muxers put an SEI before the delimiter: a unit only
+            // ends once it has a picture.
+            nal_type::AUD | nal_type::SPS | nal_type::PPS | nal_type::SEI | 14..=18 => {
+                self.has_slice
             }
-            let unit = self.current.get_or_insert_with(|| AccessUnit {
-                data: Vec::new(),
-                pts: None,
-                dts: None,
-                offset,
-                random_access: RandomAccess::No,
-                is_reference: false,
-                interlaced: false,
-                bottom_field_first: false,
-                damaged: false,
-            });
-            if first_in_pes && (unit.data.is_empty() || starts_new) {
-                unit.pts = pts;
-                unit.dts = dts;
-                unit.offset = offset;
+            nal_type::SLICE | nal_type::IDR | nal_type::SLICE_DPA => self.slice_starts_new_unit(nal),
+            _ => false,
+        };
+        if starts_new {
+            self.finish_current();
+        }
+        let offset = meta.map_or(0, |m| m.offset);
+        let unit = self.current.get_or_insert_with(|| AccessUnit {
+            data: Vec::new(),
+            pts: None,
+            dts: None,
+            offset,
+            random_access: RandomAccess::No,
+            is_reference: false,
+            interlaced: false,
+            bottom_field_first: false,
+            damaged: false,
+        });
+        if let Some(meta) = meta {
+            if unit.data.is_empty() {
+                unit.pts = meta.pts;
+                unit.dts = meta.dts;
+                unit.offset = meta.offset;
             }
-            if first_in_pes {
-                unit.damaged |= damaged;
-                first_in_pes = false;
-            }
-            unit.data.extend_from_slice(&[0, 0, 0, 1]);
-            unit.data.extend_from_slice(nal);
-            match nal_type {
-                nal_type::SPS => match Sps::parse(nal) {
-                    Ok(sps) => {
-                        self.params.sps.insert(sps.id, (sps, nal.to_vec()));
-                    }
-                    Err(why) => self.problems.push(format!("bad SPS: {why}")),
-                },
-                nal_type::PPS => match Pps::parse(nal) {
-                    Ok(pps) => {
-                        self.params.pps.insert(pps.id, (pps, nal.to_vec()));
-                    }
-                    Err(why) => self.problems.push(format!("bad PPS: {why}")),
-                },
-                nal_type::SEI => self.recovery_sei |= sei_has_recovery_point(nal),
-                nal_type::SLICE | nal_type::IDR => {
-                    let header = self.params.slice_header(nal).ok();
-                    let unit = self.current.as_mut().expect("unit created above");
-                    unit.is_reference |= nal[0] & 0x60 != 0;
-                    if nal_type == nal_type::IDR {
-                        unit.random_access = RandomAccess::Idr;
-                    }
-                    if let Some(h) = header {
-                        self.saw_inter |= !(h.slice_type == 2 || h.slice_type == 4);
-                        if h.field_pic && !self.has_slice {
-                            unit.bottom_field_first = h.bottom_field;
-                        }
-                        let mbaff = self
-                            .params
-                            .sps_for_pps(h.pps_id)
-                            .is_some_and(|s| s.mbaff);
-                        unit.interlaced |= h.field_pic || mbaff;
-                    } else {
-                        self.saw_inter = true;
-                    }
-                    if !self.has_slice {
-                        self.has_slice = true;
-                    }
-                    self.last_slice = header;
+            unit.damaged |= meta.damaged;
+        }
+        unit.data.extend_from_slice(&[0, 0, 0, 1]);
+        unit.data.extend_from_slice(nal);
+        match nal_type {
+            nal_type::SPS => match Sps::parse(nal) {
+                Ok(sps) => {
+                    self.params.sps.insert(sps.id, (sps, nal.to_vec()));
                 }
-                _ => {}
+                Err(why) => self.problems.push(format!("bad SPS: {why}")),
+            },
+            nal_type::PPS => match Pps::parse(nal) {
+                Ok(pps) => {
+                    self.params.pps.insert(pps.id, (pps, nal.to_vec()));
+                }
+                Err(why) => self.problems.push(format!("bad PPS: {why}")),
+            },
+            nal_type::SEI => self.recovery_sei |= sei_has_recovery_point(nal),
+            nal_type::SLICE | nal_type::IDR => {
+                let header = self.params.slice_header(nal).ok();
+                let unit = self.current.as_mut().expect("unit created above");
+                unit.is_reference |= first_byte & 0x60 != 0;
+                if nal_type == nal_type::IDR {
+                    unit.random_access = RandomAccess::Idr;
+                }
+                if let Some(h) = header {
+                    self.saw_inter |= !(h.slice_type == 2 || h.slice_type == 4);
+                    if h.field_pic && !self.has_slice {
+                        unit.bottom_field_first = h.bottom_field;
+                    }
+                    let mbaff = self.params.sps_for_pps(h.pps_id).is_some_and(|s| s.mbaff);
+                    unit.interlaced |= h.field_pic || mbaff;
+                } else {
+                    self.saw_inter = true;
+                }
+                self.has_slice = true;
+                self.last_slice = header;
             }
+            _ => {}
         }
     }
 
@@ -647,11 +716,64 @@ impl AccessUnitSplitter {
 
     /// Signals the end of the stream.
     pub fn finish(&mut self) {
+        if let Some(start) = self.nal_start.take() {
+            let nal = self.stream[start..].to_vec();
+            let meta = self.nal_meta.take();
+            self.process_nal(trim_trailing_zeros(&nal), meta);
+        }
+        self.stream.clear();
         self.finish_current();
     }
 
     /// Next complete access unit.
     pub fn next_unit(&mut self) -> Option<AccessUnit> {
         self.ready.pop_front()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Baseline 16x16 SPS and PPS from x264.
+    const SPS: &[u8] = &[0x67, 0x42, 0xc0, 0x0a, 0xd9, 0x1f, 0x88, 0x88, 0xc0, 0x44, 0x00, 0x00, 0x03, 0x00, 0x04, 0x00, 0x00, 0x03, 0x00, 0xc8, 0x3c, 0x48, 0x99, 0x20];
+    const PPS: &[u8] = &[0x68, 0xcb, 0x83, 0xcb, 0x20];
+
+    fn annex_b(nals: &[&[u8]]) -> Vec<u8> {
+        nals.iter().flat_map(|n| [&[0u8, 0, 0, 1][..], n].concat()).collect()
+    }
+
+    #[test]
+    fn units_without_delimiters_keep_their_pes_timestamps() {
+        let idr: &[u8] = &[0x65, 0x88, 0x84, 0x00, 0x10];
+        let p: &[u8] = &[0x41, 0x9a, 0x02, 0x0c];
+        let sei: &[u8] = &[0x06, 0x05, 0x01, 0x30, 0x80];
+        let mut s = AccessUnitSplitter::new();
+        s.push(&annex_b(&[SPS, PPS, idr]), Some(100), None, 0, false);
+        s.push(&annex_b(&[sei, p]), Some(200), None, 188, false);
+        s.push(&annex_b(&[sei, p]), Some(300), None, 376, false);
+        s.finish();
+        let units: Vec<_> = std::iter::from_fn(|| s.next_unit()).collect();
+        assert_eq!(units.len(), 3);
+        assert_eq!(units.iter().map(|u| u.pts).collect::<Vec<_>>(), [Some(100), Some(200), Some(300)]);
+        assert_eq!(units[0].random_access, RandomAccess::Idr);
+        assert_eq!(units[1].offset, 188);
+    }
+
+    #[test]
+    fn a_nal_split_across_pes_packets_is_joined() {
+        let idr: &[u8] = &[0x65, 0x88, 0x84, 0x00, 0x10, 0x11, 0x12, 0x13];
+        let p: &[u8] = &[0x41, 0x9a, 0x02, 0x0c];
+        let whole = annex_b(&[SPS, PPS, idr]);
+        let (a, b) = whole.split_at(whole.len() - 3);
+        let mut s = AccessUnitSplitter::new();
+        s.push(a, Some(100), None, 0, false);
+        s.push(b, None, None, 188, false);
+        s.push(&annex_b(&[p]), Some(200), None, 376, false);
+        s.finish();
+        let units: Vec<_> = std::iter::from_fn(|| s.next_unit()).collect();
+        assert_eq!(units.len(), 2);
+        assert_eq!(units[0].data, whole);
+        assert_eq!(units[1].pts, Some(200));
     }
 }

@@ -181,7 +181,6 @@ pub struct TsDemuxer {
     audio: PesAssembler,
     anchor: Option<i64>,
     events: VecDeque<DemuxEvent>,
-    warned_audio: bool,
     warned_scrambled: bool,
     stats: DemuxStats,
 }
@@ -208,7 +207,6 @@ impl TsDemuxer {
             audio: PesAssembler::default(),
             anchor: None,
             events: VecDeque::new(),
-            warned_audio: false,
             warned_scrambled: false,
             stats: DemuxStats::default(),
         }
@@ -468,8 +466,10 @@ impl TsDemuxer {
                     asm.offset = offset;
                     asm.pts = pes.pts;
                     asm.dts = pes.dts;
-                    asm.expected = (pes.packet_length > 0)
-                        .then(|| pes.packet_length.saturating_sub(pes.header_length - 6));
+                    // Video PES lengths are often 0 or simply wrong in
+                    // broadcast captures: video PES end at the next unit start.
+                    asm.expected = (!is_video && pes.packet_length + 6 > pes.header_length)
+                        .then(|| pes.packet_length + 6 - pes.header_length);
                     asm.buf.clear();
                     asm.buf.extend_from_slice(data);
                 }
@@ -589,27 +589,35 @@ impl TsDemuxer {
             }
             return Ok(());
         };
-        let mut audio = None;
-        for s in &pmt.streams {
-            if s.pid == video.pid {
+        // AAC first; MPEG-audio stream types next, because DVB muxers often
+        // label ADTS AAC as MPEG-2 audio (0x04): the analyzer sniffs it.
+        let audio_streams: Vec<(u16, AudioCodec)> = pmt
+            .streams
+            .iter()
+            .filter(|s| s.pid != video.pid)
+            .filter_map(|s| AudioCodec::from_stream(s).map(|c| (s.pid, c)))
+            .collect();
+        let audio = audio_streams
+            .iter()
+            .find(|(_, c)| *c == AudioCodec::AacAdts)
+            .or_else(|| audio_streams.iter().find(|(_, c)| *c == AudioCodec::MpegAudio))
+            .copied();
+        for &(pid, codec) in &audio_streams {
+            if Some((pid, codec)) == audio {
                 continue;
             }
-            let Some(codec) = AudioCodec::from_stream(s) else {
-                continue;
+            let why = if codec == AudioCodec::AacAdts {
+                "Fanout keeps one audio track"
+            } else {
+                "only AAC (ADTS) is passed through"
             };
-            if codec == AudioCodec::AacAdts && audio.is_none() {
-                audio = Some((s.pid, codec));
-            } else if !self.warned_audio {
-                self.warned_audio = true;
-                self.warn(
-                    Some(offset),
-                    format!(
-                        "audio stream {} on PID {:#06x} dropped: only AAC (ADTS) is passed through",
-                        codec.name(),
-                        s.pid
-                    ),
-                );
-            }
+            self.warn(
+                Some(offset),
+                format!(
+                    "audio stream {} on PID {pid:#06x} dropped: {why}",
+                    codec.name()
+                ),
+            );
         }
         let selection = StreamSelection {
             program_number: program,
