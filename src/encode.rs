@@ -94,7 +94,8 @@ impl Av1Encoder {
             bitrate: 0,
             min_key_frame_interval: 0,
             max_key_frame_interval: if settings.max_keyframe_interval == 0 {
-                u64::from(u32::MAX)
+                // rav1e caps the interval; a chunk never gets this long.
+                715_827_882
             } else {
                 u64::from(settings.max_keyframe_interval)
             },

@@ -17,6 +17,9 @@ use ts::{PacketFormat, SectionAssembler, TimestampUnwrapper, TS_PACKET};
 const SYNC_SEARCH_LIMIT: usize = 64 * 1024;
 /// A PES packet larger than this is not believed (a 4K intra frame is ~2 MB).
 const MAX_PES_SIZE: usize = 64 * 1024 * 1024;
+/// Packets kept from before the first PMT, to be replayed once it arrives
+/// (streams cut from the middle of a broadcast start before their PAT).
+const MAX_PRELUDE_PACKETS: usize = 16 * 1024;
 
 /// Video codecs named by PMT stream types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -183,6 +186,8 @@ pub struct TsDemuxer {
     events: VecDeque<DemuxEvent>,
     warned_scrambled: bool,
     stats: DemuxStats,
+    prelude: VecDeque<([u8; TS_PACKET], u64)>,
+    replay: bool,
 }
 
 impl Default for TsDemuxer {
@@ -209,6 +214,8 @@ impl TsDemuxer {
             events: VecDeque::new(),
             warned_scrambled: false,
             stats: DemuxStats::default(),
+            prelude: VecDeque::new(),
+            replay: false,
         }
     }
 
@@ -229,7 +236,10 @@ impl TsDemuxer {
 
     /// Bytes held between calls (for the bounded-memory test).
     pub fn buffered_bytes(&self) -> usize {
-        self.pending.capacity() + self.video.buf.capacity() + self.audio.buf.capacity()
+        self.pending.capacity()
+            + self.video.buf.capacity()
+            + self.audio.buf.capacity()
+            + self.prelude.len() * TS_PACKET
     }
 
     /// Next event, if any is ready.
@@ -347,6 +357,12 @@ impl TsDemuxer {
             let mut packet = [0u8; TS_PACKET];
             packet.copy_from_slice(&self.pending[start..start + TS_PACKET]);
             self.packet(&packet, packet_offset)?;
+            if self.replay {
+                self.replay = false;
+                for (packet, offset) in std::mem::take(&mut self.prelude) {
+                    self.packet(&packet, offset)?;
+                }
+            }
             pos += stride;
         }
         self.consume(pos);
@@ -400,6 +416,12 @@ impl TsDemuxer {
             return Ok(());
         }
         let Some(selection) = &self.selection else {
+            if header.pid != 0x1fff {
+                if self.prelude.len() == MAX_PRELUDE_PACKETS {
+                    self.prelude.pop_front();
+                }
+                self.prelude.push_back((*packet, offset));
+            }
             return Ok(());
         };
         let is_video = header.pid == selection.video_pid;
@@ -627,6 +649,7 @@ impl TsDemuxer {
         self.events
             .push_back(DemuxEvent::Selected(selection.clone()));
         self.selection = Some(selection);
+        self.replay = !self.prelude.is_empty();
         Ok(())
     }
 }
