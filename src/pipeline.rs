@@ -106,6 +106,7 @@ pub struct Analyzer {
     audio: AudioState,
     limit_pts: Option<i64>,
     first_video_pts: Option<i64>,
+    latest_video_pts: Option<i64>,
     warnings: Vec<Warning>,
     bytes_in: u64,
     finished: bool,
@@ -131,6 +132,7 @@ impl Analyzer {
             audio: AudioState::default(),
             limit_pts: None,
             first_video_pts: None,
+            latest_video_pts: None,
             warnings: Vec::new(),
             bytes_in: 0,
             finished: false,
@@ -178,7 +180,7 @@ impl Analyzer {
     pub fn done_reading(&self) -> bool {
         self.finished
             || match (self.limit_pts, self.first_video_pts) {
-                (Some(limit), Some(_)) => self.early_pts.last().is_some_and(|&p| p > limit + 2 * TICKS_PER_SECOND),
+                (Some(limit), Some(_)) => self.latest_video_pts.is_some_and(|p| p > limit + 2 * TICKS_PER_SECOND),
                 _ => false,
             }
     }
@@ -235,6 +237,7 @@ impl Analyzer {
                 DemuxEvent::Selected(selection) => self.selection = Some(selection),
                 DemuxEvent::Warning(w) => self.warnings.push(w),
                 DemuxEvent::Video(pes) => {
+                    self.latest_video_pts = pes.pts.or(self.latest_video_pts);
                     if self.first_video_pts.is_none() {
                         self.first_video_pts = pes.pts;
                         if let (Some(limit), Some(pts)) = (self.settings.duration_limit, pes.pts) {

@@ -619,7 +619,10 @@ impl AccessUnitSplitter {
             damaged: false,
         });
         if let Some(meta) = meta {
-            if unit.data.is_empty() {
+            // A PES timestamp belongs to the unit whose picture follows it:
+            // some streams trail an SEI after the previous picture's slices,
+            // so the unit may already hold NALs without a timestamp.
+            if unit.pts.is_none() && unit.dts.is_none() && !self.has_slice {
                 unit.pts = meta.pts;
                 unit.dts = meta.dts;
                 unit.offset = meta.offset;

@@ -1,0 +1,229 @@
+//! Shared helpers for the integration tests: fixtures made with ffmpeg,
+//! transcodes through the library, and checks with ffprobe/ffmpeg.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use fanout::encode::Av1Settings;
+use fanout::job::{Deinterlace, VideoMode};
+use fanout::native::transcode_file;
+use fanout::pipeline::{Settings, Summary};
+
+/// The shared corpus beside the checkout.
+pub fn corpus(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus")
+        .join(name)
+}
+
+/// A scratch folder for this test binary's outputs.
+pub fn out_dir() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fanout-tests");
+        std::fs::create_dir_all(&dir).expect("create test output folder");
+        dir
+    })
+    .clone()
+}
+
+/// Runs a command and returns stdout; panics with stderr on failure.
+pub fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Makes a fixture with ffmpeg once per test run (cached by name).
+pub fn fixture(name: &str, ffmpeg_args: &[&str]) -> PathBuf {
+    let path = out_dir().join(name);
+    if !path.exists() {
+        let tmp = out_dir().join(format!("{name}.tmp.{}", std::process::id()));
+        let mut cmd = Command::new("ffmpeg");
+        cmd.args(["-y", "-v", "error"]).args(ffmpeg_args);
+        // The format is named by the args; the output path comes last.
+        cmd.arg(&tmp);
+        run(&mut cmd);
+        std::fs::rename(&tmp, &path).expect("move fixture in place");
+    }
+    path
+}
+
+/// A synthetic H.264 TS: `testsrc2` at `size`, `fps`, `seconds`, keyframe
+/// every `gop` frames, plus AAC audio when `audio`.
+pub fn synthetic_ts(name: &str, size: &str, fps: u32, seconds: f64, gop: u32, audio: bool, extra: &[&str]) -> PathBuf {
+    let video = format!("testsrc2=size={size}:rate={fps}");
+    let t = format!("{seconds}");
+    let g = format!("{gop}");
+    let mut args: Vec<&str> = vec!["-f", "lavfi", "-i", &video];
+    if audio {
+        args.extend(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"]);
+    }
+    args.extend(["-t", &t, "-c:v", "libx264", "-preset", "veryfast", "-g", &g, "-keyint_min", &g, "-sc_threshold", "0"]);
+    if audio {
+        args.extend(["-c:a", "aac", "-b:a", "64k"]);
+    }
+    args.extend(extra);
+    args.extend(["-f", "mpegts"]);
+    fixture(name, &args)
+}
+
+/// Default AV1 settings at the fastest preset, as the tests use them.
+pub fn av1() -> Settings {
+    Settings::default()
+}
+
+pub fn copy() -> Settings {
+    Settings {
+        video: VideoMode::Copy,
+        ..Settings::default()
+    }
+}
+
+pub fn with(settings: Settings, f: impl FnOnce(&mut Settings)) -> Settings {
+    let mut s = settings;
+    f(&mut s);
+    s
+}
+
+pub fn av1_settings(settings: &Settings) -> Av1Settings {
+    match settings.video {
+        VideoMode::Av1(a) => a,
+        VideoMode::Copy => Av1Settings::default(),
+    }
+}
+
+pub fn no_deinterlace(settings: Settings) -> Settings {
+    with(settings, |s| s.deinterlace = Deinterlace::Off)
+}
+
+/// Transcodes `input` to `<out_dir>/<name>.mp4`.
+pub fn transcode(input: &Path, name: &str, settings: &Settings, jobs: usize) -> (PathBuf, fanout::Result<Summary>) {
+    let output = out_dir().join(format!("{name}.mp4"));
+    let _ = std::fs::remove_file(&output);
+    let result = transcode_file(input, &output, settings, jobs, None, &mut |_| {});
+    (output, result)
+}
+
+/// Stream facts from ffprobe.
+#[derive(Debug, Default)]
+pub struct Probe {
+    pub video_codec: String,
+    pub width: u32,
+    pub height: u32,
+    pub pix_fmt: String,
+    pub video_start: f64,
+    pub video_duration: f64,
+    pub audio_codec: Option<String>,
+    pub audio_start: Option<f64>,
+    pub audio_sample_rate: Option<u32>,
+}
+
+pub fn probe(path: &Path) -> Probe {
+    let json = run(Command::new("ffprobe").args(["-v", "error", "-show_streams", "-show_format", "-of", "json"]).arg(path));
+    let v: serde_json::Value = serde_json::from_str(&json).expect("ffprobe JSON");
+    let mut p = Probe::default();
+    for s in v["streams"].as_array().into_iter().flatten() {
+        let num = |k: &str| s[k].as_str().and_then(|x| x.parse::<f64>().ok());
+        match s["codec_type"].as_str() {
+            Some("video") if p.video_codec.is_empty() => {
+                p.video_codec = s["codec_name"].as_str().unwrap_or_default().into();
+                p.width = s["width"].as_u64().unwrap_or(0) as u32;
+                p.height = s["height"].as_u64().unwrap_or(0) as u32;
+                p.pix_fmt = s["pix_fmt"].as_str().unwrap_or_default().into();
+                p.video_start = num("start_time").unwrap_or(0.0);
+                p.video_duration = num("duration").unwrap_or(0.0);
+            }
+            Some("audio") if p.audio_codec.is_none() => {
+                p.audio_codec = s["codec_name"].as_str().map(String::from);
+                p.audio_start = num("start_time");
+                p.audio_sample_rate = s["sample_rate"].as_str().and_then(|x| x.parse().ok());
+            }
+            _ => {}
+        }
+    }
+    p
+}
+
+/// Frames ffmpeg decodes from the first video stream (`limit`: only the
+/// first that many seconds). Asserts ffmpeg reports no decode error when
+/// `clean` is set.
+pub fn decoded_frames(path: &Path, limit: Option<f64>, clean: bool) -> u64 {
+    let mut cmd = Command::new("ffmpeg");
+    cmd.args(["-v", "error", "-i"]).arg(path);
+    let t;
+    if let Some(limit) = limit {
+        t = format!("{limit}");
+        cmd.args(["-t", &t]);
+    }
+    cmd.args(["-map", "0:v:0", "-fps_mode", "passthrough", "-f", "framemd5", "-"]);
+    let out = cmd.output().expect("run ffmpeg");
+    assert!(out.status.success(), "ffmpeg failed on {}", path.display());
+    if clean {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.trim().is_empty(), "ffmpeg reported decode errors in {}: {err}", path.display());
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .count() as u64
+}
+
+/// Per-frame MD5s of the decoded video (display order).
+pub fn frame_md5s(path: &Path) -> Vec<String> {
+    let out = run(Command::new("ffmpeg")
+        .args(["-v", "quiet", "-i"])
+        .arg(path)
+        .args(["-map", "0:v:0", "-fps_mode", "passthrough", "-f", "framemd5", "-"]));
+    out.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.rsplit(',').next().map(|s| s.trim().to_string()))
+        .collect()
+}
+
+/// Video packet presentation times (seconds) as ffprobe reads them.
+pub fn video_pts(path: &Path) -> Vec<f64> {
+    let out = run(Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time", "-of", "csv=p=0"])
+        .arg(path));
+    let mut pts: Vec<f64> = out.lines().filter_map(|l| l.trim().trim_end_matches(',').parse().ok()).collect();
+    pts.sort_by(f64::total_cmp);
+    pts
+}
+
+/// Average luma PSNR of `output` against `reference` (each timeline
+/// restarted at zero), optionally filtering the reference first (e.g. yadif).
+pub fn psnr_y(output: &Path, reference: &Path, reference_filter: Option<&str>, limit: Option<f64>) -> f64 {
+    let reference_chain = match reference_filter {
+        Some(f) => format!("[1:v]{f},setpts=PTS-STARTPTS[b]"),
+        None => "[1:v]setpts=PTS-STARTPTS[b]".to_string(),
+    };
+    let graph = format!("[0:v]setpts=PTS-STARTPTS[a];{reference_chain};[a][b]psnr=shortest=1");
+    let mut cmd = Command::new("ffmpeg");
+    cmd.args(["-v", "info", "-nostats", "-i"]).arg(output);
+    let t;
+    if let Some(limit) = limit {
+        t = format!("{limit}");
+        cmd.args(["-t", &t]);
+    }
+    cmd.arg("-i").arg(reference);
+    cmd.args(["-filter_complex", &graph, "-f", "null", "-"]);
+    let out = cmd.output().expect("run ffmpeg psnr");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = err
+        .lines()
+        .find(|l| l.contains("PSNR y:"))
+        .unwrap_or_else(|| panic!("no PSNR in ffmpeg output: {err}"));
+    let y = line.split("y:").nth(1).and_then(|s| s.split_whitespace().next()).expect("y value");
+    if y == "inf" {
+        f64::INFINITY
+    } else {
+        y.parse().expect("PSNR number")
+    }
+}
