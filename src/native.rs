@@ -46,17 +46,19 @@ pub fn transcode_file(
 ) -> Result<Summary> {
     let mut file = File::open(input)?;
     let input_bytes = file.metadata().ok().map(|m| m.len());
-    let sink = FileSink::create(output)?;
+    // The output is created only once the input is known to be usable.
+    let sink = || FileSink::create(output);
     let summary = transcode(&mut file, input_bytes, sink, settings, jobs, cancel, on_progress)?;
     Ok(summary.0)
 }
 
-/// The same over any reader and sink.
+/// The same over any reader and sink (`make_sink` is called once the input
+/// has proved to be a usable stream).
 #[allow(clippy::too_many_arguments)]
 pub fn transcode<R: Read, S: Sink>(
     input: &mut R,
     input_bytes: Option<u64>,
-    sink: S,
+    make_sink: impl FnOnce() -> Result<S>,
     settings: &Settings,
     jobs: usize,
     cancel: Option<Arc<AtomicBool>>,
@@ -81,7 +83,7 @@ pub fn transcode<R: Read, S: Sink>(
 
     let mut analyzer = Analyzer::new(*settings)?;
     let mut assembler: Option<Assembler<S>> = None;
-    let mut sink = Some(sink);
+    let mut make_sink = Some(make_sink);
     let mut progress = Progress {
         input_bytes,
         ..Default::default()
@@ -121,7 +123,8 @@ pub fn transcode<R: Read, S: Sink>(
         if assembler.is_none() {
             if let (Some(job), false) = (analyzer.job_settings(), queue.is_empty() && reading) {
                 let audio = analyzer.audio_info().cloned();
-                assembler = Some(Assembler::new(sink.take().expect("sink once"), job, audio));
+                let make_sink = make_sink.take().expect("sink made once");
+                assembler = Some(Assembler::new(make_sink()?, job, audio));
             }
         }
         if let Some(asm) = &mut assembler {

@@ -94,6 +94,10 @@ impl AudioCodec {
             0x06 if has(0x6a) || registration == Some(*b"AC-3") => Self::Ac3,
             0x06 if has(0x7a) || registration == Some(*b"EAC3") => Self::Eac3,
             0x06 if has(0x7b) || registration.is_some_and(|r| r.starts_with(b"DTS")) => Self::Dts,
+            // Teletext, subtitles, VBI: not audio.
+            0x06 if has(0x56) || has(0x59) || has(0x45) || has(0x46) => return None,
+            // Unlabelled private data (ffmpeg's M2TS mode puts AAC here): sniffed.
+            0x06 => Self::Other(0x06),
             _ => return None,
         })
     }
@@ -612,7 +616,8 @@ impl TsDemuxer {
             return Ok(());
         };
         // AAC first; MPEG-audio stream types next, because DVB muxers often
-        // label ADTS AAC as MPEG-2 audio (0x04): the analyzer sniffs it.
+        // label ADTS AAC as MPEG-2 audio (0x04), then unlabelled private
+        // data: the analyzer sniffs those for ADTS.
         let audio_streams: Vec<(u16, AudioCodec)> = pmt
             .streams
             .iter()
@@ -623,9 +628,10 @@ impl TsDemuxer {
             .iter()
             .find(|(_, c)| *c == AudioCodec::AacAdts)
             .or_else(|| audio_streams.iter().find(|(_, c)| *c == AudioCodec::MpegAudio))
+            .or_else(|| audio_streams.iter().find(|(_, c)| *c == AudioCodec::Other(0x06)))
             .copied();
         for &(pid, codec) in &audio_streams {
-            if Some((pid, codec)) == audio {
+            if Some((pid, codec)) == audio || codec == AudioCodec::Other(0x06) {
                 continue;
             }
             let why = if codec == AudioCodec::AacAdts {
