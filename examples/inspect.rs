@@ -15,7 +15,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     demux.finish()?;
     while let Some(e) = demux.next_event() {
         match e {
-            DemuxEvent::Video(p) => { if std::env::var("PES").is_ok() { println!("pes @{} pts={:?} len={} dmg={} head={:02x?}", p.offset, p.pts, p.data.len(), p.damaged, &p.data[..p.data.len().min(12)]); } splitter.push(&p.data, p.pts, p.dts, p.offset, p.damaged) }
+            DemuxEvent::Video(p) => {
+                if std::env::var("PES").is_ok() {
+                    println!(
+                        "pes @{} pts={:?} len={} dmg={} head={:02x?}",
+                        p.offset,
+                        p.pts,
+                        p.data.len(),
+                        p.damaged,
+                        &p.data[..p.data.len().min(12)]
+                    );
+                }
+                splitter.push(&p.data, p.pts, p.dts, p.offset, p.damaged)
+            }
             DemuxEvent::Warning(w) => println!("warning: {w}"),
             DemuxEvent::Selected(s) => println!("{s:?}"),
             DemuxEvent::Audio(_) => {}
@@ -25,7 +37,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     while let Some(u) = splitter.next_unit() {
         println!(
             "unit @{} pts={:?} dts={:?} {:?} ref={} il={} dmg={} len={}",
-            u.offset, u.pts, u.dts, u.random_access, u.is_reference, u.interlaced, u.damaged, u.data.len()
+            u.offset,
+            u.pts,
+            u.dts,
+            u.random_access,
+            u.is_reference,
+            u.interlaced,
+            u.damaged,
+            u.data.len()
         );
         planner.push(u);
     }
@@ -33,7 +52,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     while let Some(c) = planner.next_chunk() {
         println!(
             "chunk {} units={} out={} pts [{}, {})",
-            c.index, c.units.len(), c.output_frames(), c.start_pts, c.end_pts
+            c.index,
+            c.units.len(),
+            c.output_frames(),
+            c.start_pts,
+            c.end_pts
         );
     }
     println!("{:?}", planner.stats());

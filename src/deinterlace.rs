@@ -490,7 +490,11 @@ mod tests {
                     w,
                     h,
                     move |i, x, y| {
-                        if i > 0 { 128 } else { bar(2 * t + y % 2, x) }
+                        if i > 0 {
+                            128
+                        } else {
+                            bar(2 * t + y % 2, x)
+                        }
                     },
                 )
             })

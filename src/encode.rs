@@ -105,9 +105,17 @@ impl Av1Encoder {
         // One thread: Fanout's parallelism is across chunks.
         let config = Config::new().with_encoder_config(enc).with_threads(1);
         let inner = if format.bit_depth > 8 {
-            Inner::High(config.new_context().map_err(|e| Error::Encoder(e.to_string()))?)
+            Inner::High(
+                config
+                    .new_context()
+                    .map_err(|e| Error::Encoder(e.to_string()))?,
+            )
         } else {
-            Inner::Eight(config.new_context().map_err(|e| Error::Encoder(e.to_string()))?)
+            Inner::Eight(
+                config
+                    .new_context()
+                    .map_err(|e| Error::Encoder(e.to_string()))?,
+            )
         };
         Ok(Av1Encoder {
             inner,
@@ -184,8 +192,12 @@ impl Av1Encoder {
         let mut out = Vec::new();
         loop {
             let packet = match &mut self.inner {
-                Inner::Eight(ctx) => ctx.receive_packet().map(|p| (p.data, p.input_frameno, p.frame_type)),
-                Inner::High(ctx) => ctx.receive_packet().map(|p| (p.data, p.input_frameno, p.frame_type)),
+                Inner::Eight(ctx) => ctx
+                    .receive_packet()
+                    .map(|p| (p.data, p.input_frameno, p.frame_type)),
+                Inner::High(ctx) => ctx
+                    .receive_packet()
+                    .map(|p| (p.data, p.input_frameno, p.frame_type)),
             };
             match packet {
                 Ok((data, input_index, frame_type)) => {

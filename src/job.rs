@@ -10,8 +10,8 @@ use crate::decode::VideoDecoder;
 use crate::deinterlace::Deinterlacer;
 use crate::encode::{Av1Encoder, Av1Settings, VideoFormat};
 use crate::error::{Error, Result};
-use crate::picture::{Picture, Planes};
 use crate::mux::mp4::annex_b_to_length_prefixed;
+use crate::picture::{Picture, Planes};
 use crate::pipeline::avcc_from_parameter_sets;
 use crate::plan::{Chunk, ChunkUnit};
 
@@ -86,7 +86,11 @@ pub struct EncodedChunk {
 pub type Progress<'a> = &'a mut dyn FnMut(u64) -> bool;
 
 /// Runs one chunk.
-pub fn run_chunk(chunk: &Chunk, settings: &JobSettings, progress: Progress) -> Result<EncodedChunk> {
+pub fn run_chunk(
+    chunk: &Chunk,
+    settings: &JobSettings,
+    progress: Progress,
+) -> Result<EncodedChunk> {
     match settings.video {
         VideoMode::Copy => copy_chunk(chunk),
         VideoMode::Av1(av1) => encode_chunk(chunk, settings, &av1, progress),
@@ -116,7 +120,11 @@ fn copy_chunk(chunk: &Chunk) -> Result<EncodedChunk> {
         })
         .collect();
     rebuild_missing_dts(&mut samples);
-    let damaged = chunk.units.iter().filter(|u| kept(chunk, u) && u.damaged).count() as u64;
+    let damaged = chunk
+        .units
+        .iter()
+        .filter(|u| kept(chunk, u) && u.damaged)
+        .count() as u64;
     Ok(EncodedChunk {
         index: chunk.index,
         stats: JobStats {
@@ -199,11 +207,11 @@ fn encode_chunk(
     let mut tainted = false;
 
     let emit = |picture: Picture,
-                    pts: i64,
-                    encoder: &mut Av1Encoder,
-                    deinterlacer: &mut Option<Deinterlacer>,
-                    out_pts: &mut Vec<i64>,
-                    frames: &mut Vec<crate::encode::EncodedFrame>|
+                pts: i64,
+                encoder: &mut Av1Encoder,
+                deinterlacer: &mut Option<Deinterlacer>,
+                out_pts: &mut Vec<i64>,
+                frames: &mut Vec<crate::encode::EncodedFrame>|
      -> Result<()> {
         out_pts.push(pts);
         let ready = match deinterlacer {
@@ -225,10 +233,9 @@ fn encode_chunk(
         if unit.random_access.is_random_access() && !unit.damaged && !decoded.had_errors {
             tainted = false;
         }
-        let size_ok = decoded
-            .picture
-            .as_ref()
-            .is_some_and(|p| p.width == format.width && p.height == format.height && p.bit_depth == format.bit_depth);
+        let size_ok = decoded.picture.as_ref().is_some_and(|p| {
+            p.width == format.width && p.height == format.height && p.bit_depth == format.bit_depth
+        });
         let bad = unit.damaged || decoded.had_errors || !size_ok || tainted;
         if bad && unit.is_reference {
             tainted = true;
@@ -261,7 +268,14 @@ fn encode_chunk(
                     }
                 }
             };
-            emit(picture, pts, &mut encoder, &mut deinterlacer, &mut out_pts, &mut frames)?;
+            emit(
+                picture,
+                pts,
+                &mut encoder,
+                &mut deinterlacer,
+                &mut out_pts,
+                &mut frames,
+            )?;
             stats.frames += 1;
             if !progress(stats.frames) {
                 return Err(Error::Cancelled);
@@ -286,7 +300,9 @@ fn encode_chunk(
             let pts = out_pts
                 .get(f.input_index as usize)
                 .copied()
-                .ok_or_else(|| Error::Encoder("rav1e returned a frame it was never given".into()))?;
+                .ok_or_else(|| {
+                    Error::Encoder("rav1e returned a frame it was never given".into())
+                })?;
             Ok(Sample {
                 data: f.data,
                 pts,

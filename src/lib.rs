@@ -18,8 +18,8 @@ pub mod job;
 pub mod mux;
 #[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
 pub mod native;
-pub mod pipeline;
 pub mod picture;
+pub mod pipeline;
 pub mod plan;
 pub mod sink;
 

@@ -48,7 +48,15 @@ pub fn transcode_file(
     let input_bytes = file.metadata().ok().map(|m| m.len());
     // The output is created only once the input is known to be usable.
     let sink = || FileSink::create(output);
-    let summary = transcode(&mut file, input_bytes, sink, settings, jobs, cancel, on_progress)?;
+    let summary = transcode(
+        &mut file,
+        input_bytes,
+        sink,
+        settings,
+        jobs,
+        cancel,
+        on_progress,
+    )?;
     Ok(summary.0)
 }
 
@@ -130,9 +138,13 @@ pub fn transcode<R: Read, S: Sink>(
         if let Some(asm) = &mut assembler {
             asm.add_audio(analyzer.take_audio());
             // 3. Hand chunks to the pool.
-            let job = analyzer.job_settings().expect("known once the assembler exists");
+            let job = analyzer
+                .job_settings()
+                .expect("known once the assembler exists");
             while in_flight.len() < jobs {
-                let Some(chunk) = queue.pop_front() else { break };
+                let Some(chunk) = queue.pop_front() else {
+                    break;
+                };
                 in_flight.insert(chunk.index, (chunk.start_pts, chunk.end_pts));
                 let tx = tx.clone();
                 let frames_done = Arc::clone(&frames_done);
@@ -187,7 +199,8 @@ pub fn transcode<R: Read, S: Sink>(
         }
     }
     on_progress(&progress);
-    let assembler = assembler.ok_or_else(|| Error::NoDecodableFrame("no video frames found".into()))?;
+    let assembler =
+        assembler.ok_or_else(|| Error::NoDecodableFrame("no video frames found".into()))?;
     let (mut summary, sink) = assembler.finish(chunks_planned)?;
     let plan = analyzer.plan_stats();
     summary.input_bytes = analyzer.bytes_in();
@@ -203,7 +216,11 @@ fn chunk_error(index: u32, start: i64, end: i64, error: Error) -> Error {
         Error::Cancelled => Error::Cancelled,
         Error::UnsupportedFeature(_) | Error::UnsupportedCodec { .. } => error,
         other => {
-            let end = if end == i64::MAX { "end".to_string() } else { format!("{:.2} s", end as f64 / 90_000.0) };
+            let end = if end == i64::MAX {
+                "end".to_string()
+            } else {
+                format!("{:.2} s", end as f64 / 90_000.0)
+            };
             Error::Encoder(format!(
                 "chunk {index} (source time {:.2} s to {end}) failed: {other}",
                 start as f64 / 90_000.0

@@ -89,6 +89,34 @@ struct AudioState {
     broken: bool,
 }
 
+/// Re-joins a timeline that jumps (splices, concatenated captures with
+/// timestamp resets) so chunk lengths and the MP4 stay sane.
+#[derive(Default)]
+struct Continuity {
+    last: Option<i64>,
+    offset: i64,
+}
+
+impl Continuity {
+    /// Backward jumps beyond this, or forward jumps beyond `FORWARD`, are discontinuities.
+    const BACKWARD: i64 = TICKS_PER_SECOND;
+    const FORWARD: i64 = 60 * TICKS_PER_SECOND;
+
+    /// Shifts `t` onto the running timeline; returns true at a discontinuity.
+    fn apply(&mut self, t: i64, step: i64) -> bool {
+        let mut jumped = false;
+        if let Some(last) = self.last {
+            let shifted = t + self.offset;
+            if shifted < last - Self::BACKWARD || shifted > last + Self::FORWARD {
+                self.offset = last + step - t;
+                jumped = true;
+            }
+        }
+        self.last = Some(t + self.offset);
+        jumped
+    }
+}
+
 /// Demux → access units → chunk plan, fed in pieces (see the module docs).
 pub struct Analyzer {
     settings: Settings,
@@ -107,6 +135,8 @@ pub struct Analyzer {
     limit_pts: Option<i64>,
     first_video_pts: Option<i64>,
     latest_video_pts: Option<i64>,
+    video_clock: Continuity,
+    audio_clock: Continuity,
     warnings: Vec<Warning>,
     bytes_in: u64,
     finished: bool,
@@ -133,6 +163,8 @@ impl Analyzer {
             limit_pts: None,
             first_video_pts: None,
             latest_video_pts: None,
+            video_clock: Continuity::default(),
+            audio_clock: Continuity::default(),
             warnings: Vec::new(),
             bytes_in: 0,
             finished: false,
@@ -158,7 +190,8 @@ impl Analyzer {
         self.drain_units(true)?;
         self.planner.finish();
         if self.planner.stats().frames == 0 {
-            let mut why = String::from("the video stream holds no picture a decoder can start from");
+            let mut why =
+                String::from("the video stream holds no picture a decoder can start from");
             if self.planner.stats().skipped_leading_frames > 0 {
                 why = format!(
                     "{} frames found, but none is a random-access point (IDR or recovery point)",
@@ -167,7 +200,8 @@ impl Analyzer {
             }
             return Err(Error::NoDecodableFrame(why));
         }
-        if let Some(carry) = (!self.audio.carry.is_empty()).then(|| self.audio.carry.len()) {
+        if !self.audio.carry.is_empty() {
+            let carry = self.audio.carry.len();
             self.warnings.push(Warning {
                 offset: None,
                 message: format!("last AAC frame cut short ({carry} bytes dropped)"),
@@ -180,7 +214,9 @@ impl Analyzer {
     pub fn done_reading(&self) -> bool {
         self.finished
             || match (self.limit_pts, self.first_video_pts) {
-                (Some(limit), Some(_)) => self.latest_video_pts.is_some_and(|p| p > limit + 2 * TICKS_PER_SECOND),
+                (Some(limit), Some(_)) => self
+                    .latest_video_pts
+                    .is_some_and(|p| p > limit + 2 * TICKS_PER_SECOND),
                 _ => false,
             }
     }
@@ -227,6 +263,15 @@ impl Analyzer {
         self.first_sps.as_ref()
     }
 
+    /// Bytes held between calls: bounded by one chunk plus fixed buffers,
+    /// whatever the input's length (audio is bounded by the caller taking it).
+    pub fn buffered_bytes(&self) -> usize {
+        self.demuxer.buffered_bytes()
+            + self.splitter.buffered_bytes()
+            + self.planner.buffered_bytes()
+            + self.held.iter().map(|u| u.data.len()).sum::<usize>()
+    }
+
     pub fn bytes_in(&self) -> u64 {
         self.bytes_in
     }
@@ -236,7 +281,18 @@ impl Analyzer {
             match event {
                 DemuxEvent::Selected(selection) => self.selection = Some(selection),
                 DemuxEvent::Warning(w) => self.warnings.push(w),
-                DemuxEvent::Video(pes) => {
+                DemuxEvent::Video(mut pes) => {
+                    if let Some(t) = pes.dts.or(pes.pts) {
+                        if self.video_clock.apply(t, 3003) {
+                            self.warnings.push(Warning {
+                                offset: Some(pes.offset),
+                                message: "video timestamp discontinuity: timeline re-joined".into(),
+                            });
+                        }
+                        let shift = self.video_clock.offset;
+                        pes.pts = pes.pts.map(|p| p + shift);
+                        pes.dts = pes.dts.map(|d| d + shift);
+                    }
                     self.latest_video_pts = pes.pts.or(self.latest_video_pts);
                     if self.first_video_pts.is_none() {
                         self.first_video_pts = pes.pts;
@@ -306,7 +362,11 @@ impl Analyzer {
             sps.sort_by_key(|(id, _)| **id);
             let mut pps: Vec<_> = params.pps.iter().collect();
             pps.sort_by_key(|(id, _)| **id);
-            for nal in sps.iter().map(|(_, (_, n))| n).chain(pps.iter().map(|(_, (_, n))| n)) {
+            for nal in sps
+                .iter()
+                .map(|(_, (_, n))| n)
+                .chain(pps.iter().map(|(_, (_, n))| n))
+            {
                 annex_b.extend_from_slice(&[0, 0, 0, 1]);
                 annex_b.extend_from_slice(nal);
             }
@@ -328,10 +388,7 @@ impl Analyzer {
             .unwrap_or_else(|| estimate_frame_rate(&self.early_pts));
         let interlaced = sps.interlaced();
         let top_field_first = !self.held.iter().any(|u| u.bottom_field_first);
-        let video = match self.settings.video {
-            VideoMode::Av1(a) => VideoMode::Av1(a),
-            VideoMode::Copy => VideoMode::Copy,
-        };
+        let video = self.settings.video;
         self.job_settings = Some(JobSettings {
             video,
             deinterlace: self.settings.deinterlace,
@@ -345,13 +402,18 @@ impl Analyzer {
             interlaced_source: interlaced,
             top_field_first,
         });
-        let ticks = (TICKS_PER_SECOND * i64::from(frame_rate.1) / i64::from(frame_rate.0.max(1))).max(1);
+        let ticks =
+            (TICKS_PER_SECOND * i64::from(frame_rate.1) / i64::from(frame_rate.0.max(1))).max(1);
         // Re-create the planner with the real frame duration (nothing planned yet).
         self.planner = ChunkPlanner::new(self.settings.chunk_seconds, ticks);
         self.params_version = 0;
     }
 
-    fn on_audio(&mut self, pes: crate::demux::PesPacket) {
+    fn on_audio(&mut self, mut pes: crate::demux::PesPacket) {
+        if let Some(t) = pes.pts {
+            self.audio_clock.apply(t, 1920);
+            pes.pts = Some(t + self.audio_clock.offset);
+        }
         let audio = &mut self.audio;
         if audio.broken {
             return;
@@ -393,7 +455,10 @@ impl Analyzer {
                 }
                 Err(e) => {
                     // Skip to the next sync word.
-                    match data[pos + 1..].windows(2).position(|w| w[0] == 0xff && w[1] & 0xf6 == 0xf0) {
+                    match data[pos + 1..]
+                        .windows(2)
+                        .position(|w| w[0] == 0xff && w[1] & 0xf6 == 0xf0)
+                    {
                         Some(skip) => {
                             self.warnings.push(Warning {
                                 offset: Some(pes.offset),
@@ -426,7 +491,9 @@ impl Analyzer {
                 Some(known) if known.audio_specific_config != info.audio_specific_config => {
                     self.warnings.push(Warning {
                         offset: Some(pes.offset),
-                        message: "AAC configuration changes mid-stream; audio after this point dropped".into(),
+                        message:
+                            "AAC configuration changes mid-stream; audio after this point dropped"
+                                .into(),
                     });
                     audio.broken = true;
                     return;
@@ -576,10 +643,9 @@ impl<S: Sink> Assembler<S> {
             let format = self.job.format;
             let codec = match self.job.video {
                 VideoMode::Av1(_) => VideoCodec::Av1 {
-                    av1c: chunk
-                        .av1c
-                        .clone()
-                        .ok_or_else(|| Error::Encoder("first chunk carries no AV1 sequence header".into()))?,
+                    av1c: chunk.av1c.clone().ok_or_else(|| {
+                        Error::Encoder("first chunk carries no AV1 sequence header".into())
+                    })?,
                     bit_depth: format.bit_depth,
                 },
                 VideoMode::Copy => VideoCodec::Avc {
@@ -635,7 +701,12 @@ impl<S: Sink> Assembler<S> {
             self.av1c = chunk.av1c.clone();
         }
         self.muxer(&chunk)?;
-        let chunk_end = chunk.samples.iter().map(|s| s.pts).max().unwrap_or(self.last_pts);
+        let chunk_end = chunk
+            .samples
+            .iter()
+            .map(|s| s.pts)
+            .max()
+            .unwrap_or(self.last_pts);
         self.write_audio_before(chunk_end)?;
         let muxer = self.muxer.as_mut().expect("created above");
         for sample in &chunk.samples {
@@ -645,7 +716,12 @@ impl<S: Sink> Assembler<S> {
                 _ => sample.dts,
             };
             self.last_dts = Some(dts);
-            muxer.add_video_sample(sample.data.len() as u32, dts, sample.pts.max(dts), sample.sync);
+            muxer.add_video_sample(
+                sample.data.len() as u32,
+                dts,
+                sample.pts.max(dts),
+                sample.sync,
+            );
             self.sink.write_payload(&sample.data)?;
             self.first_pts = Some(self.first_pts.map_or(sample.pts, |p| p.min(sample.pts)));
             self.last_pts = self.last_pts.max(sample.pts);
@@ -674,8 +750,8 @@ impl<S: Sink> Assembler<S> {
         let header = muxer.header().map_err(|e| Error::Mux(e.to_string()))?;
         let output_bytes = header.len() as u64 + muxer.payload_len();
         self.sink.finish(&header)?;
-        let duration =
-            (self.last_pts - self.first_pts.unwrap_or(0) + self.frame_ticks) as f64 / TICKS_PER_SECOND as f64;
+        let duration = (self.last_pts - self.first_pts.unwrap_or(0) + self.frame_ticks) as f64
+            / TICKS_PER_SECOND as f64;
         let summary = Summary {
             output_bytes,
             input_duration: duration,
@@ -688,7 +764,11 @@ impl<S: Sink> Assembler<S> {
             width: self.job.format.width,
             height: self.job.format.height,
             bit_depth: self.job.format.bit_depth,
-            bitrate: if duration > 0.0 { output_bytes as f64 * 8.0 / duration } else { 0.0 },
+            bitrate: if duration > 0.0 {
+                output_bytes as f64 * 8.0 / duration
+            } else {
+                0.0
+            },
             chunks: u64::from(self.next_index),
             ..Default::default()
         };

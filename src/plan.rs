@@ -123,6 +123,17 @@ impl ChunkPlanner {
         }
     }
 
+    /// Compressed bytes held (the chunk being collected).
+    pub fn buffered_bytes(&self) -> usize {
+        self.current
+            .iter()
+            .chain(&self.leading)
+            .chain(&self.next_start)
+            .map(|u| u.data.len())
+            .sum::<usize>()
+            + self.ready.iter().map(Chunk::byte_len).sum::<usize>()
+    }
+
     /// Counters so far.
     pub fn stats(&self) -> PlanStats {
         self.stats
@@ -142,7 +153,9 @@ impl ChunkPlanner {
             (None, None) => {
                 self.stats.interpolated_timestamps += 1;
                 let d = self.last_dts.map_or(0, |d| d + self.frame_ticks);
-                let p = self.last_pts.map_or(d, |p| p.max(d - self.frame_ticks) + self.frame_ticks);
+                let p = self
+                    .last_pts
+                    .map_or(d, |p| p.max(d - self.frame_ticks) + self.frame_ticks);
                 (p, d)
             }
         };
@@ -286,7 +299,11 @@ mod tests {
         // 30 fps, IDR every 15 frames, 60 frames, no reordering.
         let units: Vec<_> = (0..60)
             .map(|i| {
-                let ra = if i % 15 == 0 { RandomAccess::Idr } else { RandomAccess::No };
+                let ra = if i % 15 == 0 {
+                    RandomAccess::Idr
+                } else {
+                    RandomAccess::No
+                };
                 au(i * 3000, i * 3000, ra)
             })
             .collect();
@@ -344,7 +361,11 @@ mod tests {
         let units = || -> Vec<_> {
             (0..90)
                 .map(|i| {
-                    let ra = if i % 10 == 0 { RandomAccess::Idr } else { RandomAccess::No };
+                    let ra = if i % 10 == 0 {
+                        RandomAccess::Idr
+                    } else {
+                        RandomAccess::No
+                    };
                     au(i * 3000, i * 3000, ra)
                 })
                 .collect()

@@ -19,13 +19,24 @@ fn check_copy(name: &str) {
     let summary = result.unwrap_or_else(|e| panic!("{name}: {e}"));
     let ours = frame_md5s(&output);
     let source = frame_md5s(&input);
-    assert_eq!(ours.len() as u64, summary.frames, "{name}: frames in MP4 vs reported");
-    assert_eq!(ours, source, "{name}: copied frames differ from the source's");
+    assert_eq!(
+        ours.len() as u64,
+        summary.frames,
+        "{name}: frames in MP4 vs reported"
+    );
+    assert_eq!(
+        ours, source,
+        "{name}: copied frames differ from the source's"
+    );
     let p = probe(&output);
     assert_eq!(p.video_codec, "h264");
     let source_probe = probe(&input);
     if source_probe.audio_codec.as_deref() == Some("aac") {
-        assert_eq!(p.audio_codec.as_deref(), Some("aac"), "{name}: AAC must be passed through");
+        assert_eq!(
+            p.audio_codec.as_deref(),
+            Some("aac"),
+            "{name}: AAC must be passed through"
+        );
     }
 }
 
@@ -68,7 +79,9 @@ fn check_av1(name: &str, limit: Option<f64>) {
     assert_eq!(ours, summary.frames, "{name}: frames in MP4 vs reported");
     let source_frames = decoded_frames(&input, limit, false);
     assert_eq!(
-        ours + summary.skipped_leading_frames.min(source_frames.saturating_sub(ours)),
+        ours + summary
+            .skipped_leading_frames
+            .min(source_frames.saturating_sub(ours)),
         source_frames,
         "{name}: frame count vs source ({} skipped)",
         summary.skipped_leading_frames
@@ -76,13 +89,24 @@ fn check_av1(name: &str, limit: Option<f64>) {
 
     // Duration within one frame of the frames' span.
     let pts = video_pts(&output);
-    let frame = pts.windows(2).map(|w| w[1] - w[0]).fold(f64::INFINITY, f64::min);
+    let frame = pts
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .fold(f64::INFINITY, f64::min);
     let span = pts.last().unwrap() - pts.first().unwrap() + frame;
-    assert!((p.video_duration - span).abs() <= frame + 1e-3, "{name}: duration {} vs span {span}", p.video_duration);
+    assert!(
+        (p.video_duration - span).abs() <= frame + 1e-3,
+        "{name}: duration {} vs span {span}",
+        p.video_duration
+    );
 
     // AAC passed through, with its offset to the video kept.
     if src.audio_codec.as_deref() == Some("aac") {
-        assert_eq!(p.audio_codec.as_deref(), Some("aac"), "{name}: audio missing");
+        assert_eq!(
+            p.audio_codec.as_deref(),
+            Some("aac"),
+            "{name}: audio missing"
+        );
         let rate = f64::from(src.audio_sample_rate.unwrap_or(48_000));
         let source_offset = src.audio_start.unwrap() - src.video_start;
         let our_offset = p.audio_start.unwrap() - p.video_start;
@@ -93,8 +117,14 @@ fn check_av1(name: &str, limit: Option<f64>) {
     }
 
     let psnr = psnr_y(&output, &input, None, limit);
-    assert!(psnr >= PSNR_FLOOR, "{name}: PSNR {psnr:.2} dB below {PSNR_FLOOR}");
-    eprintln!("{name}: {} frames, PSNR-Y {psnr:.2} dB, {} bytes", summary.frames, summary.output_bytes);
+    assert!(
+        psnr >= PSNR_FLOOR,
+        "{name}: PSNR {psnr:.2} dB below {PSNR_FLOOR}"
+    );
+    eprintln!(
+        "{name}: {} frames, PSNR-Y {psnr:.2} dB, {} bytes",
+        summary.frames, summary.output_bytes
+    );
 }
 
 #[test]
@@ -130,12 +160,20 @@ fn av1_large_pictures_and_odd_streams() {
 #[test]
 fn truncated_file_transcodes_what_is_there_and_says_so() {
     let input = corpus("mediabunny-truncated-1mib.ts");
-    let (output, result) = transcode(&input, "truncated", &with(av1(), |s| s.duration_limit = Some(0.2)), 2);
+    let (output, result) = transcode(
+        &input,
+        "truncated",
+        &with(av1(), |s| s.duration_limit = Some(0.2)),
+        2,
+    );
     let summary = result.expect("a truncated file still transcodes");
     assert!(summary.frames > 0);
     assert_eq!(decoded_frames(&output, None, true), summary.frames);
     assert!(
-        summary.warnings.iter().any(|w| w.message.contains("truncated") || w.message.contains("cut short")),
+        summary
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("truncated") || w.message.contains("cut short")),
         "warnings: {:?}",
         summary.warnings
     );
@@ -145,7 +183,10 @@ fn expect_error(name: &str, check: impl Fn(&Error) -> bool, words: &str) {
     let (output, result) = transcode(&corpus(name), &format!("err-{name}"), &av1(), 2);
     let err = result.expect_err(name);
     assert!(check(&err), "{name}: unexpected error {err:?}");
-    assert!(err.to_string().contains(words), "{name}: message {err} lacks {words:?}");
+    assert!(
+        err.to_string().contains(words),
+        "{name}: message {err} lacks {words:?}"
+    );
     assert!(!output.exists(), "{name}: no MP4 may be left behind");
 }
 
@@ -156,18 +197,40 @@ fn unsupported_and_broken_inputs_get_named_errors() {
         |e| matches!(e, Error::UnsupportedCodec { .. }),
         "MPEG-2 video",
     );
-    expect_error("androidx-hevc-unsupported.ts", |e| matches!(e, Error::UnsupportedCodec { .. }), "HEVC");
-    expect_error("lpms-zero-frame.ts", |e| matches!(e, Error::NoDecodableFrame(_)), "no decodable video frame");
-    expect_error("muxjs-stuffed-pes.ts", |e| matches!(e, Error::NoVideo(_)), "no video stream");
+    expect_error(
+        "androidx-hevc-unsupported.ts",
+        |e| matches!(e, Error::UnsupportedCodec { .. }),
+        "HEVC",
+    );
+    expect_error(
+        "lpms-zero-frame.ts",
+        |e| matches!(e, Error::NoDecodableFrame(_)),
+        "no decodable video frame",
+    );
+    expect_error(
+        "muxjs-stuffed-pes.ts",
+        |e| matches!(e, Error::NoVideo(_)),
+        "no video stream",
+    );
 }
 
 #[test]
 fn not_a_transport_stream() {
     let path = out_dir().join("not-ts.bin");
-    std::fs::write(&path, b"RIFF\x24\x00\x00\x00WAVEfmt this is not a transport stream at all").unwrap();
+    std::fs::write(
+        &path,
+        b"RIFF\x24\x00\x00\x00WAVEfmt this is not a transport stream at all",
+    )
+    .unwrap();
     let (_, result) = transcode(&path, "not-ts", &av1(), 1);
-    assert!(matches!(result, Err(Error::NotTransportStream(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(Error::NotTransportStream(_))),
+        "{result:?}"
+    );
     let empty = out_dir().join("empty.ts");
     std::fs::write(&empty, b"").unwrap();
-    assert!(matches!(transcode(&empty, "empty", &av1(), 1).1, Err(Error::NotTransportStream(_))));
+    assert!(matches!(
+        transcode(&empty, "empty", &av1(), 1).1,
+        Err(Error::NotTransportStream(_))
+    ));
 }

@@ -20,8 +20,14 @@ fn one_chunk_and_many_chunks_give_the_same_frames_and_timestamps() {
     assert_eq!(video_pts(&out_one), video_pts(&out_many));
     assert_eq!(decoded_frames(&out_many, None, true), 100);
     // Seams cost bits, not quality: the quantizer is the same everywhere.
-    let (p1, p2) = (psnr_y(&out_one, &input, None, None), psnr_y(&out_many, &input, None, None));
-    assert!((p1 - p2).abs() < 1.0, "PSNR one chunk {p1:.2}, many {p2:.2}");
+    let (p1, p2) = (
+        psnr_y(&out_one, &input, None, None),
+        psnr_y(&out_many, &input, None, None),
+    );
+    assert!(
+        (p1 - p2).abs() < 1.0,
+        "PSNR one chunk {p1:.2}, many {p2:.2}"
+    );
 }
 
 #[test]
@@ -33,12 +39,25 @@ fn output_does_not_depend_on_the_number_of_jobs() {
     ra.unwrap();
     rb.unwrap();
     let (a, b) = (std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
-    assert!(a == b, "--jobs 1 and --jobs 2 outputs differ ({} vs {} bytes)", a.len(), b.len());
+    assert!(
+        a == b,
+        "--jobs 1 and --jobs 2 outputs differ ({} vs {} bytes)",
+        a.len(),
+        b.len()
+    );
 }
 
 #[test]
 fn m2ts_192_byte_packets() {
-    let input = synthetic_ts("m2ts.m2ts", "160x120", 25, 2.0, 25, true, &["-mpegts_m2ts_mode", "1"]);
+    let input = synthetic_ts(
+        "m2ts.m2ts",
+        "160x120",
+        25,
+        2.0,
+        25,
+        true,
+        &["-mpegts_m2ts_mode", "1"],
+    );
     let bytes = std::fs::read(&input).unwrap();
     assert_eq!(bytes[4], 0x47, "fixture really is 192-byte M2TS");
     let (output, result) = transcode(&input, "m2ts", &av1(), 2);
@@ -62,7 +81,11 @@ fn open_gop_splits_encode_every_frame_exactly_once() {
     let settings = with(av1(), |s| s.chunk_seconds = 0.4);
     let (output, result) = transcode(&input, "open-gop", &settings, 2);
     let summary = result.unwrap();
-    assert!(summary.chunks >= 4, "expected splits at open-GOP I-frames, got {} chunks", summary.chunks);
+    assert!(
+        summary.chunks >= 4,
+        "expected splits at open-GOP I-frames, got {} chunks",
+        summary.chunks
+    );
     assert_eq!(summary.frames + summary.skipped_leading_frames, 100);
     let pts = video_pts(&output);
     assert_eq!(pts.len() as u64, summary.frames);
@@ -75,10 +98,26 @@ fn mbaff_interlaced_source_comes_out_progressive_like_yadif() {
     let input = fixture(
         "mbaff.ts",
         &[
-            "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=50",
-            "-vf", "tinterlace=mode=interleave_top,format=yuv420p",
-            "-t", "2", "-c:v", "libx264", "-preset", "veryfast", "-flags", "+ildct+ilme",
-            "-x264opts", "tff=1", "-g", "25", "-f", "mpegts",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x240:rate=50",
+            "-vf",
+            "tinterlace=mode=interleave_top,format=yuv420p",
+            "-t",
+            "2",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-flags",
+            "+ildct+ilme",
+            "-x264opts",
+            "tff=1",
+            "-g",
+            "25",
+            "-f",
+            "mpegts",
         ],
     );
     let (output, result) = transcode(&input, "mbaff", &av1(), 2);
@@ -93,12 +132,23 @@ fn mbaff_interlaced_source_comes_out_progressive_like_yadif() {
     // Our deinterlacer is yadif (bit-exact), so the only loss is the AV1
     // encode: within 2 dB of the encode loss on progressive material (~40 dB).
     assert!(vs_yadif > 37.0, "PSNR vs yadif(source) {vs_yadif:.2} dB");
-    assert!(vs_yadif > woven_vs_yadif + 3.0, "deinterlaced {vs_yadif:.2} dB vs woven {woven_vs_yadif:.2} dB");
+    assert!(
+        vs_yadif > woven_vs_yadif + 3.0,
+        "deinterlaced {vs_yadif:.2} dB vs woven {woven_vs_yadif:.2} dB"
+    );
 }
 
 #[test]
 fn ten_bit_source_gives_ten_bit_av1() {
-    let input = synthetic_ts("10bit.ts", "160x120", 25, 1.0, 10, false, &["-pix_fmt", "yuv420p10le"]);
+    let input = synthetic_ts(
+        "10bit.ts",
+        "160x120",
+        25,
+        1.0,
+        10,
+        false,
+        &["-pix_fmt", "yuv420p10le"],
+    );
     let (output, result) = transcode(&input, "10bit", &av1(), 2);
     let summary = result.unwrap();
     assert_eq!(summary.bit_depth, 10);
@@ -131,7 +181,10 @@ fn lost_packets_keep_the_timeline_and_are_reported() {
     let input = synthetic_ts("damage-src.ts", "320x240", 25, 3.0, 25, true, &[]);
     let bytes = std::fs::read(&input).unwrap();
     // Video is on PID 0x100 in ffmpeg's TS; cut from the middle of the file.
-    let video_packets = bytes.chunks(188).filter(|p| (u16::from(p[1] & 0x1f) << 8 | u16::from(p[2])) == 0x100).count();
+    let video_packets = bytes
+        .chunks(188)
+        .filter(|p| (u16::from(p[1] & 0x1f) << 8 | u16::from(p[2])) == 0x100)
+        .count();
     let damaged = cut_packets(&bytes, 0x100, video_packets / 2, 20);
     let path = out_dir().join("damaged.ts");
     std::fs::write(&path, damaged).unwrap();
@@ -139,16 +192,36 @@ fn lost_packets_keep_the_timeline_and_are_reported() {
     let summary = result.expect("damage never loses the transcode");
     assert_eq!(decoded_frames(&output, None, true), summary.frames);
     assert!(summary.damaged_frames > 0, "damage must be reported");
-    assert!(summary.warnings.iter().any(|w| w.message.contains("continuity")), "{:?}", summary.warnings);
+    assert!(
+        summary
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("continuity")),
+        "{:?}",
+        summary.warnings
+    );
     // The full timeline: duration as the undamaged source's, within a frame.
     let (src, dst) = (probe(&input), probe(&output));
-    assert!((src.video_duration - dst.video_duration).abs() <= 0.04 + 1e-3, "{} vs {}", src.video_duration, dst.video_duration);
+    assert!(
+        (src.video_duration - dst.video_duration).abs() <= 0.04 + 1e-3,
+        "{} vs {}",
+        src.video_duration,
+        dst.video_duration
+    );
 }
 
 #[test]
 fn timestamps_wrapping_past_33_bits_stay_monotonic() {
     // 2^33 / 90 kHz = 95443.7 s: start 1.5 s before the wrap.
-    let input = synthetic_ts("wrap.ts", "160x120", 25, 3.0, 10, true, &["-output_ts_offset", "95442.2"]);
+    let input = synthetic_ts(
+        "wrap.ts",
+        "160x120",
+        25,
+        3.0,
+        10,
+        true,
+        &["-output_ts_offset", "95442.2"],
+    );
     let (output, result) = transcode(&input, "wrap", &with(av1(), |s| s.chunk_seconds = 0.4), 2);
     let summary = result.unwrap();
     assert_eq!(summary.frames, 75);
@@ -170,7 +243,11 @@ fn cli_prints_json_stats_and_names_errors() {
         .args(["--json", "--jobs", "2"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(stats["frames"], 25);
     assert!(stats["output_bytes"].as_u64().unwrap() > 1000);
@@ -182,4 +259,47 @@ fn cli_prints_json_stats_and_names_errors() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported video codec: MPEG-2 video"));
+}
+
+#[test]
+fn memory_stays_bounded_whatever_the_input_length() {
+    use fanout::pipeline::Analyzer;
+    // A 2 s clip joined 150 times (~300 s, with a timestamp reset at every
+    // join), fed in 1 MiB pieces as the CLI and the browser do.
+    let clip = std::fs::read(synthetic_ts("loop.ts", "320x240", 25, 2.0, 25, true, &[])).unwrap();
+    let mut analyzer = Analyzer::new(with(av1(), |s| s.chunk_seconds = 2.0)).unwrap();
+    let mut peak_early = 0;
+    let mut peak = 0;
+    let mut chunks = 0;
+    for round in 0..150 {
+        for piece in clip.chunks(1 << 20) {
+            analyzer.push(piece).unwrap();
+            while analyzer.next_chunk().is_some() {
+                chunks += 1;
+            }
+            analyzer.take_audio();
+            peak = peak.max(analyzer.buffered_bytes());
+        }
+        if round == 10 {
+            peak_early = peak;
+        }
+    }
+    analyzer.finish().unwrap();
+    while analyzer.next_chunk().is_some() {
+        chunks += 1;
+    }
+    // 300 s in chunks of about 2-3 s (cuts land on the 1 s GOPs).
+    assert!(
+        chunks >= 90,
+        "discontinuities must not merge chunks ({chunks})"
+    );
+    assert!(
+        peak <= peak_early * 5 / 4 + 4096,
+        "held {peak} bytes at the end vs {peak_early} early"
+    );
+    assert!(
+        peak < 4 * clip.len(),
+        "held {peak} bytes for a {} byte clip",
+        clip.len()
+    );
 }

@@ -107,7 +107,14 @@ fn main() -> ExitCode {
             p.chunks_done, p.chunks_planned, p.chunks_in_flight
         ));
     };
-    let result = transcode_file(&args.input, &args.output, &settings, args.jobs, None, &mut on_progress);
+    let result = transcode_file(
+        &args.input,
+        &args.output,
+        &settings,
+        args.jobs,
+        None,
+        &mut on_progress,
+    );
     bar.finish_and_clear();
     match result {
         Ok(summary) => {

@@ -319,7 +319,10 @@ impl Sps {
                 },
             )
         })
-        .or_else(|| self.lossless.then(|| "lossless coding (transform bypass)".into()));
+        .or_else(|| {
+            self.lossless
+                .then(|| "lossless coding (transform bypass)".into())
+        });
         match feature {
             Some(f) => Err(Error::UnsupportedFeature(format!(
                 "{f} (profile_idc {})",
@@ -384,7 +387,10 @@ impl ParameterSets {
         let first_mb = r.ue()?;
         let slice_type = r.ue()? % 5;
         let pps_id = r.ue()?;
-        let (pps, _) = self.pps.get(&pps_id).ok_or("slice refers to a missing PPS")?;
+        let (pps, _) = self
+            .pps
+            .get(&pps_id)
+            .ok_or("slice refers to a missing PPS")?;
         let (sps, _) = self
             .sps
             .get(&pps.sps_id)
@@ -424,7 +430,9 @@ pub fn sei_has_recovery_point(nal: &[u8]) -> bool {
             payload_type += 255;
             pos += 1;
         }
-        let Some(&t) = rbsp.get(pos) else { return false };
+        let Some(&t) = rbsp.get(pos) else {
+            return false;
+        };
         payload_type += usize::from(t);
         pos += 1;
         let mut size = 0usize;
@@ -432,7 +440,9 @@ pub fn sei_has_recovery_point(nal: &[u8]) -> bool {
             size += 255;
             pos += 1;
         }
-        let Some(&s) = rbsp.get(pos) else { return false };
+        let Some(&s) = rbsp.get(pos) else {
+            return false;
+        };
         size += usize::from(s);
         pos += 1;
         if payload_type == 6 {
@@ -529,6 +539,13 @@ impl AccessUnitSplitter {
         Self::default()
     }
 
+    /// Bytes held: the pending NAL and the unit being built.
+    pub fn buffered_bytes(&self) -> usize {
+        self.stream.len()
+            + self.current.as_ref().map_or(0, |u| u.data.len())
+            + self.ready.iter().map(|u| u.data.len()).sum::<usize>()
+    }
+
     /// Parameter sets seen so far.
     pub fn params(&self) -> &ParameterSets {
         &self.params
@@ -537,7 +554,14 @@ impl AccessUnitSplitter {
     /// Feeds one PES payload. The payloads form one continuous byte stream:
     /// a PES may end in the middle of a NAL unit (some muxers split them),
     /// so the last NAL is held until the next start code arrives.
-    pub fn push(&mut self, data: &[u8], pts: Option<i64>, dts: Option<i64>, offset: u64, damaged: bool) {
+    pub fn push(
+        &mut self,
+        data: &[u8],
+        pts: Option<i64>,
+        dts: Option<i64>,
+        offset: u64,
+        damaged: bool,
+    ) {
         let meta = PesMeta {
             pts,
             dts,
@@ -581,7 +605,9 @@ impl AccessUnitSplitter {
         }
         self.scan_from = i;
         // Drop what has been consumed; keep the pending NAL.
-        let keep_from = self.nal_start.map_or(self.stream.len().saturating_sub(2), |s| s - 3);
+        let keep_from = self
+            .nal_start
+            .map_or(self.stream.len().saturating_sub(2), |s| s - 3);
         self.stream.drain(..keep_from);
         self.scan_from -= keep_from;
         if let Some(s) = &mut self.nal_start {
@@ -600,7 +626,9 @@ impl AccessUnitSplitter {
             nal_type::AUD | nal_type::SPS | nal_type::PPS | nal_type::SEI | 14..=18 => {
                 self.has_slice
             }
-            nal_type::SLICE | nal_type::IDR | nal_type::SLICE_DPA => self.slice_starts_new_unit(nal),
+            nal_type::SLICE | nal_type::IDR | nal_type::SLICE_DPA => {
+                self.slice_starts_new_unit(nal)
+            }
             _ => false,
         };
         if starts_new {
@@ -739,11 +767,16 @@ mod tests {
     use super::*;
 
     // Baseline 16x16 SPS and PPS from x264.
-    const SPS: &[u8] = &[0x67, 0x42, 0xc0, 0x0a, 0xd9, 0x1f, 0x88, 0x88, 0xc0, 0x44, 0x00, 0x00, 0x03, 0x00, 0x04, 0x00, 0x00, 0x03, 0x00, 0xc8, 0x3c, 0x48, 0x99, 0x20];
+    const SPS: &[u8] = &[
+        0x67, 0x42, 0xc0, 0x0a, 0xd9, 0x1f, 0x88, 0x88, 0xc0, 0x44, 0x00, 0x00, 0x03, 0x00, 0x04,
+        0x00, 0x00, 0x03, 0x00, 0xc8, 0x3c, 0x48, 0x99, 0x20,
+    ];
     const PPS: &[u8] = &[0x68, 0xcb, 0x83, 0xcb, 0x20];
 
     fn annex_b(nals: &[&[u8]]) -> Vec<u8> {
-        nals.iter().flat_map(|n| [&[0u8, 0, 0, 1][..], n].concat()).collect()
+        nals.iter()
+            .flat_map(|n| [&[0u8, 0, 0, 1][..], n].concat())
+            .collect()
     }
 
     #[test]
@@ -758,7 +791,10 @@ mod tests {
         s.finish();
         let units: Vec<_> = std::iter::from_fn(|| s.next_unit()).collect();
         assert_eq!(units.len(), 3);
-        assert_eq!(units.iter().map(|u| u.pts).collect::<Vec<_>>(), [Some(100), Some(200), Some(300)]);
+        assert_eq!(
+            units.iter().map(|u| u.pts).collect::<Vec<_>>(),
+            [Some(100), Some(200), Some(300)]
+        );
         assert_eq!(units[0].random_access, RandomAccess::Idr);
         assert_eq!(units[1].offset, 188);
     }

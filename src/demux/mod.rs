@@ -438,7 +438,10 @@ impl TsDemuxer {
                 self.warned_scrambled = true;
                 self.warn(
                     Some(offset),
-                    format!("PID {:#06x} is scrambled (encrypted); its packets cannot be used", header.pid),
+                    format!(
+                        "PID {:#06x} is scrambled (encrypted); its packets cannot be used",
+                        header.pid
+                    ),
                 );
             }
             return Ok(());
@@ -446,7 +449,10 @@ impl TsDemuxer {
         if header.transport_error {
             self.warn(
                 Some(offset),
-                format!("transport error flag set on PID {:#06x}; packet dropped", header.pid),
+                format!(
+                    "transport error flag set on PID {:#06x}; packet dropped",
+                    header.pid
+                ),
             );
             self.assembler(is_video).damaged = true;
             return Ok(());
@@ -517,7 +523,10 @@ impl TsDemuxer {
                 asm.buf = Vec::new();
                 self.warn(
                     Some(offset),
-                    format!("PES packet on PID {:#06x} exceeds 64 MiB; dropped", header.pid),
+                    format!(
+                        "PES packet on PID {:#06x} exceeds 64 MiB; dropped",
+                        header.pid
+                    ),
                 );
                 return Ok(());
             }
@@ -556,7 +565,9 @@ impl TsDemuxer {
             asm.buf.truncate(expected);
         }
         let pts = asm.pts.map(|raw| asm.unwrap_pts.unwrap(raw, anchor));
-        let dts = asm.dts.map(|raw| asm.unwrap_dts.unwrap(raw, pts.or(anchor)));
+        let dts = asm
+            .dts
+            .map(|raw| asm.unwrap_dts.unwrap(raw, pts.or(anchor)));
         let packet = PesPacket {
             offset: asm.offset,
             pts,
@@ -627,8 +638,16 @@ impl TsDemuxer {
         let audio = audio_streams
             .iter()
             .find(|(_, c)| *c == AudioCodec::AacAdts)
-            .or_else(|| audio_streams.iter().find(|(_, c)| *c == AudioCodec::MpegAudio))
-            .or_else(|| audio_streams.iter().find(|(_, c)| *c == AudioCodec::Other(0x06)))
+            .or_else(|| {
+                audio_streams
+                    .iter()
+                    .find(|(_, c)| *c == AudioCodec::MpegAudio)
+            })
+            .or_else(|| {
+                audio_streams
+                    .iter()
+                    .find(|(_, c)| *c == AudioCodec::Other(0x06))
+            })
             .copied();
         for &(pid, codec) in &audio_streams {
             if Some((pid, codec)) == audio || codec == AudioCodec::Other(0x06) {

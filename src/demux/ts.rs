@@ -54,7 +54,11 @@ pub fn detect_format(buf: &[u8], at_end: bool) -> Option<(PacketFormat, usize)> 
         for start in 0..stride.min(buf.len()) {
             let first_sync = start + format.sync_offset();
             let available = buf.len().saturating_sub(first_sync).div_ceil(stride);
-            let need = if at_end { available.clamp(1, WANT) } else { WANT };
+            let need = if at_end {
+                available.clamp(1, WANT)
+            } else {
+                WANT
+            };
             if available < need || need == 0 {
                 continue;
             }
@@ -300,7 +304,10 @@ pub fn parse_pes_header(data: &[u8]) -> Result<PesHeader, &'static str> {
     let stream_id = data[3];
     let packet_length = usize::from(u16::from_be_bytes([data[4], data[5]]));
     // Streams without the optional header (padding, private_stream_2, ...).
-    if matches!(stream_id, 0xbc | 0xbe | 0xbf | 0xf0 | 0xf1 | 0xf2 | 0xf8 | 0xff) {
+    if matches!(
+        stream_id,
+        0xbc | 0xbe | 0xbf | 0xf0 | 0xf1 | 0xf2 | 0xf8 | 0xff
+    ) {
         return Ok(PesHeader {
             stream_id,
             packet_length,
@@ -410,7 +417,9 @@ mod tests {
     #[test]
     fn crc_of_valid_section_is_zero() {
         // A PAT from the mpeg2ts crate's test vectors.
-        let pat = [0u8, 176, 13, 0, 0, 195, 0, 0, 0, 1, 225, 224, 232, 95, 116, 236];
+        let pat = [
+            0u8, 176, 13, 0, 0, 195, 0, 0, 0, 1, 225, 224, 232, 95, 116, 236,
+        ];
         assert_eq!(crc32_mpeg2(&pat), 0);
         assert_eq!(
             parse_pat(&pat),
@@ -423,7 +432,9 @@ mod tests {
 
     #[test]
     fn section_spanning_packets_is_reassembled() {
-        let pat = [0u8, 176, 13, 0, 0, 195, 0, 0, 0, 1, 225, 224, 232, 95, 116, 236];
+        let pat = [
+            0u8, 176, 13, 0, 0, 195, 0, 0, 0, 1, 225, 224, 232, 95, 116, 236,
+        ];
         let mut asm = SectionAssembler::default();
         let mut first = vec![0u8];
         first.extend_from_slice(&pat[..7]);

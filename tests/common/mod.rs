@@ -31,7 +31,9 @@ pub fn out_dir() -> PathBuf {
 
 /// Runs a command and returns stdout; panics with stderr on failure.
 pub fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     assert!(
         out.status.success(),
         "{cmd:?} failed: {}",
@@ -57,7 +59,15 @@ pub fn fixture(name: &str, ffmpeg_args: &[&str]) -> PathBuf {
 
 /// A synthetic H.264 TS: `testsrc2` at `size`, `fps`, `seconds`, keyframe
 /// every `gop` frames, plus AAC audio when `audio`.
-pub fn synthetic_ts(name: &str, size: &str, fps: u32, seconds: f64, gop: u32, audio: bool, extra: &[&str]) -> PathBuf {
+pub fn synthetic_ts(
+    name: &str,
+    size: &str,
+    fps: u32,
+    seconds: f64,
+    gop: u32,
+    audio: bool,
+    extra: &[&str],
+) -> PathBuf {
     let video = format!("testsrc2=size={size}:rate={fps}");
     let t = format!("{seconds}");
     let g = format!("{gop}");
@@ -65,7 +75,20 @@ pub fn synthetic_ts(name: &str, size: &str, fps: u32, seconds: f64, gop: u32, au
     if audio {
         args.extend(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"]);
     }
-    args.extend(["-t", &t, "-c:v", "libx264", "-preset", "veryfast", "-g", &g, "-keyint_min", &g, "-sc_threshold", "0"]);
+    args.extend([
+        "-t",
+        &t,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-g",
+        &g,
+        "-keyint_min",
+        &g,
+        "-sc_threshold",
+        "0",
+    ]);
     if audio {
         args.extend(["-c:a", "aac", "-b:a", "64k"]);
     }
@@ -104,7 +127,12 @@ pub fn no_deinterlace(settings: Settings) -> Settings {
 }
 
 /// Transcodes `input` to `<out_dir>/<name>.mp4`.
-pub fn transcode(input: &Path, name: &str, settings: &Settings, jobs: usize) -> (PathBuf, fanout::Result<Summary>) {
+pub fn transcode(
+    input: &Path,
+    name: &str,
+    settings: &Settings,
+    jobs: usize,
+) -> (PathBuf, fanout::Result<Summary>) {
     let output = out_dir().join(format!("{name}.mp4"));
     let _ = std::fs::remove_file(&output);
     let result = transcode_file(input, &output, settings, jobs, None, &mut |_| {});
@@ -126,7 +154,16 @@ pub struct Probe {
 }
 
 pub fn probe(path: &Path) -> Probe {
-    let json = run(Command::new("ffprobe").args(["-v", "error", "-show_streams", "-show_format", "-of", "json"]).arg(path));
+    let json = run(Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_streams",
+            "-show_format",
+            "-of",
+            "json",
+        ])
+        .arg(path));
     let v: serde_json::Value = serde_json::from_str(&json).expect("ffprobe JSON");
     let mut p = Probe::default();
     for s in v["streams"].as_array().into_iter().flatten() {
@@ -162,12 +199,24 @@ pub fn decoded_frames(path: &Path, limit: Option<f64>, clean: bool) -> u64 {
         t = format!("{limit}");
         cmd.args(["-t", &t]);
     }
-    cmd.args(["-map", "0:v:0", "-fps_mode", "passthrough", "-f", "framemd5", "-"]);
+    cmd.args([
+        "-map",
+        "0:v:0",
+        "-fps_mode",
+        "passthrough",
+        "-f",
+        "framemd5",
+        "-",
+    ]);
     let out = cmd.output().expect("run ffmpeg");
     assert!(out.status.success(), "ffmpeg failed on {}", path.display());
     if clean {
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.trim().is_empty(), "ffmpeg reported decode errors in {}: {err}", path.display());
+        assert!(
+            err.trim().is_empty(),
+            "ffmpeg reported decode errors in {}: {err}",
+            path.display()
+        );
     }
     String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -180,7 +229,15 @@ pub fn frame_md5s(path: &Path) -> Vec<String> {
     let out = run(Command::new("ffmpeg")
         .args(["-v", "quiet", "-i"])
         .arg(path)
-        .args(["-map", "0:v:0", "-fps_mode", "passthrough", "-f", "framemd5", "-"]));
+        .args([
+            "-map",
+            "0:v:0",
+            "-fps_mode",
+            "passthrough",
+            "-f",
+            "framemd5",
+            "-",
+        ]));
     out.lines()
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| l.rsplit(',').next().map(|s| s.trim().to_string()))
@@ -190,16 +247,33 @@ pub fn frame_md5s(path: &Path) -> Vec<String> {
 /// Video packet presentation times (seconds) as ffprobe reads them.
 pub fn video_pts(path: &Path) -> Vec<f64> {
     let out = run(Command::new("ffprobe")
-        .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time", "-of", "csv=p=0"])
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "packet=pts_time",
+            "-of",
+            "csv=p=0",
+        ])
         .arg(path));
-    let mut pts: Vec<f64> = out.lines().filter_map(|l| l.trim().trim_end_matches(',').parse().ok()).collect();
+    let mut pts: Vec<f64> = out
+        .lines()
+        .filter_map(|l| l.trim().trim_end_matches(',').parse().ok())
+        .collect();
     pts.sort_by(f64::total_cmp);
     pts
 }
 
 /// Average luma PSNR of `output` against `reference` (each timeline
 /// restarted at zero), optionally filtering the reference first (e.g. yadif).
-pub fn psnr_y(output: &Path, reference: &Path, reference_filter: Option<&str>, limit: Option<f64>) -> f64 {
+pub fn psnr_y(
+    output: &Path,
+    reference: &Path,
+    reference_filter: Option<&str>,
+    limit: Option<f64>,
+) -> f64 {
     let reference_chain = match reference_filter {
         Some(f) => format!("[1:v]{f},setpts=PTS-STARTPTS[b]"),
         None => "[1:v]setpts=PTS-STARTPTS[b]".to_string(),
@@ -220,7 +294,11 @@ pub fn psnr_y(output: &Path, reference: &Path, reference_filter: Option<&str>, l
         .lines()
         .find(|l| l.contains("PSNR y:"))
         .unwrap_or_else(|| panic!("no PSNR in ffmpeg output: {err}"));
-    let y = line.split("y:").nth(1).and_then(|s| s.split_whitespace().next()).expect("y value");
+    let y = line
+        .split("y:")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .expect("y value");
     if y == "inf" {
         f64::INFINITY
     } else {
