@@ -23,8 +23,11 @@ pub mod nal_type {
 pub fn nal_ranges(data: &[u8]) -> Vec<(usize, usize)> {
     let mut starts = Vec::new();
     let mut i = 0;
-    while i + 3 <= data.len() {
-        if data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1 {
+    while i + 2 < data.len() {
+        // A third byte above 1 rules out a start code at i, i+1 and i+2.
+        if data[i + 2] > 1 {
+            i += 3;
+        } else if data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1 {
             starts.push(i + 3);
             i += 3;
         } else {
@@ -34,6 +37,8 @@ pub fn nal_ranges(data: &[u8]) -> Vec<(usize, usize)> {
     let mut ranges = Vec::with_capacity(starts.len());
     for (k, &start) in starts.iter().enumerate() {
         let mut end = starts.get(k + 1).map_or(data.len(), |&next| next - 3);
+        // Trailing zeros belong to the next 4-byte start code or are
+        // trailing_zero_8bits: a NAL unit never ends in 0x00.
         while end > start && data[end - 1] == 0 {
             end -= 1;
         }

@@ -27,6 +27,7 @@
 //! The module also holds two helpers for the remux ("copy") mode:
 //! [`avc_decoder_config`] and [`annex_b_to_length_prefixed`].
 
+use crate::codec::h264::{nal_ranges, Sps};
 use mp4_atom::esds::{DecoderConfig, DecoderSpecific, EsDescriptor, SLConfig};
 use mp4_atom::{
     u24, Atom, Audio, Av01, Av1c, Avc1, Avcc, AvccExt, Co64, Codec, CttsEntry, Dinf, Dref, Edts,
@@ -1067,7 +1068,13 @@ pub fn avc_decoder_config(sps: &[&[u8]], pps: &[&[u8]]) -> Result<Vec<u8>, MuxEr
 
     let ext = if matches!(profile, 100 | 110 | 122 | 244) {
         let (chroma_format, bit_depth_luma, bit_depth_chroma) =
-            sps_chroma_and_depth(first).unwrap_or((1, 8, 8));
+            Sps::parse(first).map_or((1, 8, 8), |s| {
+                (
+                    s.chroma_format_idc.min(3) as u8,
+                    s.bit_depth,
+                    s.bit_depth_chroma,
+                )
+            });
         Some(AvccExt {
             chroma_format,
             bit_depth_luma,
@@ -1093,84 +1100,6 @@ pub fn avc_decoder_config(sps: &[&[u8]], pps: &[&[u8]]) -> Result<Vec<u8>, MuxEr
     Ok(out)
 }
 
-/// Parses chroma_format_idc and the bit depths from a high-profile SPS.
-/// Returns `None` when the SPS is truncated or the values are out of range.
-fn sps_chroma_and_depth(sps: &[u8]) -> Option<(u8, u8, u8)> {
-    // Skip the NAL header byte; emulation prevention applies to the payload.
-    let rbsp = remove_emulation_prevention(sps.get(1..)?);
-    let mut r = BitReader::new(&rbsp);
-    r.skip(24)?; // profile_idc, constraint flags, level_idc
-    r.read_ue()?; // seq_parameter_set_id
-    let chroma_format_idc = r.read_ue()?;
-    if chroma_format_idc == 3 {
-        r.skip(1)?; // separate_colour_plane_flag
-    }
-    let luma = r.read_ue()?;
-    let chroma = r.read_ue()?;
-    if chroma_format_idc > 3 || luma > 6 || chroma > 6 {
-        return None;
-    }
-    Some((chroma_format_idc as u8, luma as u8 + 8, chroma as u8 + 8))
-}
-
-/// Removes emulation prevention bytes (the 0x03 in 00 00 03).
-fn remove_emulation_prevention(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len());
-    let mut zeros = 0;
-    for &b in data {
-        if zeros >= 2 && b == 3 {
-            zeros = 0;
-            continue;
-        }
-        zeros = if b == 0 { zeros + 1 } else { 0 };
-        out.push(b);
-    }
-    out
-}
-
-/// MSB-first bit reader with exp-Golomb support; every read returns `None`
-/// past the end instead of panicking.
-struct BitReader<'a> {
-    data: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> BitReader<'a> {
-    fn new(data: &'a [u8]) -> Self {
-        BitReader { data, pos: 0 }
-    }
-
-    fn read_bit(&mut self) -> Option<u32> {
-        let byte = self.data.get(self.pos / 8)?;
-        let bit = (byte >> (7 - self.pos % 8)) & 1;
-        self.pos += 1;
-        Some(u32::from(bit))
-    }
-
-    fn skip(&mut self, bits: usize) -> Option<()> {
-        if self.pos + bits > self.data.len() * 8 {
-            return None;
-        }
-        self.pos += bits;
-        Some(())
-    }
-
-    fn read_ue(&mut self) -> Option<u32> {
-        let mut zeros = 0;
-        while self.read_bit()? == 0 {
-            zeros += 1;
-            if zeros > 31 {
-                return None;
-            }
-        }
-        let mut suffix: u64 = 0;
-        for _ in 0..zeros {
-            suffix = (suffix << 1) | u64::from(self.read_bit()?);
-        }
-        u32::try_from((1u64 << zeros) - 1 + suffix).ok()
-    }
-}
-
 /// Converts one Annex-B access unit (00 00 01 / 00 00 00 01 start codes)
 /// into 4-byte length-prefixed NAL units appended to `out`.
 ///
@@ -1180,7 +1109,8 @@ impl<'a> BitReader<'a> {
 /// needs a new sample entry, which this muxer does not support.) Bytes
 /// before the first start code and empty NAL units are ignored.
 pub fn annex_b_to_length_prefixed(au: &[u8], out: &mut Vec<u8>) {
-    for nal in AnnexBNals::new(au) {
+    for (start, end) in nal_ranges(au) {
+        let nal = &au[start..end];
         let Some(&header) = nal.first() else {
             continue;
         };
@@ -1194,56 +1124,6 @@ pub fn annex_b_to_length_prefixed(au: &[u8], out: &mut Vec<u8>) {
         out.extend_from_slice(&len.to_be_bytes());
         out.extend_from_slice(nal);
     }
-}
-
-/// Iterator over the NAL units of an Annex-B byte stream.
-struct AnnexBNals<'a> {
-    data: &'a [u8],
-    /// Start of the next NAL unit's payload, `None` when done.
-    next: Option<usize>,
-}
-
-impl<'a> AnnexBNals<'a> {
-    fn new(data: &'a [u8]) -> Self {
-        AnnexBNals {
-            data,
-            next: find_start_code(data, 0).map(|i| i + 3),
-        }
-    }
-}
-
-impl<'a> Iterator for AnnexBNals<'a> {
-    type Item = &'a [u8];
-
-    fn next(&mut self) -> Option<&'a [u8]> {
-        let start = self.next?;
-        let (end, next) = match find_start_code(self.data, start) {
-            Some(i) => (i, Some(i + 3)),
-            None => (self.data.len(), None),
-        };
-        self.next = next;
-        let nal = self.data.get(start..end).unwrap_or(&[]);
-        // Trailing zeros belong to the next 4-byte start code or are
-        // trailing_zero_8bits; a NAL unit never ends in 0x00.
-        let trimmed = nal.len() - nal.iter().rev().take_while(|&&b| b == 0).count();
-        Some(&nal[..trimmed])
-    }
-}
-
-/// Finds the next 00 00 01 at or after `from`; returns the index of its first byte.
-fn find_start_code(data: &[u8], from: usize) -> Option<usize> {
-    let mut i = from;
-    while i + 2 < data.len() {
-        // If the third byte is > 1 no start code can begin at i, i+1 or i+2.
-        if data[i + 2] > 1 {
-            i += 3;
-        } else if data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1 {
-            return Some(i);
-        } else {
-            i += 1;
-        }
-    }
-    None
 }
 
 #[cfg(test)]
@@ -1724,9 +1604,11 @@ mod tests {
 
     #[test]
     fn avcc_high_10_and_truncated_sps() {
-        // profile 110, sps_id 0, chroma_format_idc 1, luma/chroma depth +2:
-        // ue(0)=1, ue(1)=010, ue(2)=011, ue(2)=011 -> 1010 0110 11.. = 0xA6 0xC0
-        let sps = [0x67, 110, 0, 30, 0xA6, 0xC0];
+        // A real High 10 SPS from libx264 (320x240, yuv420p10le).
+        let sps = [
+            0x67, 0x6e, 0x00, 0x0d, 0xa6, 0xcd, 0x94, 0x14, 0x1f, 0xb0, 0x11, 0x00, 0x00, 0x03,
+            0x00, 0x01, 0x00, 0x00, 0x03, 0x00, 0x32, 0x0f, 0x14, 0x29, 0x96,
+        ];
         let avcc = avc_decoder_config(&[&sps], &[PPS]).expect("avcC");
         let ext = Avcc::decode_body(&mut avcc.as_slice())
             .expect("round trip")
