@@ -22,5 +22,8 @@ pub mod picture;
 pub mod pipeline;
 pub mod plan;
 pub mod sink;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+pub mod wire;
 
 pub use error::{Error, Result, Warning};

@@ -71,7 +71,7 @@ pub struct AudioFrame {
 }
 
 /// The AAC track, as read from its first ADTS header.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AudioInfo {
     pub sample_rate: u32,
     pub channels: u16,
@@ -611,6 +611,11 @@ impl<S: Sink> Assembler<S> {
             frame_ticks: (TICKS_PER_SECOND * i64::from(den) / i64::from(num.max(1))).max(1),
             av1c: None,
         }
+    }
+
+    /// The sink, for faces that drain it as they go.
+    pub fn sink_mut(&mut self) -> &mut S {
+        &mut self.sink
     }
 
     /// Queues demuxed audio frames; they are interleaved with the video.
