@@ -1,0 +1,37 @@
+// Shared setup for the browser tests: Debian's Chromium driven by
+// playwright-core, pages served from www/ on 127.0.0.1.
+import { chromium } from 'playwright-core';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '../../scripts/serve.mjs';
+
+export const repo = fileURLToPath(new URL('../..', import.meta.url));
+export const www = join(repo, 'www');
+export const corpus = (name) => join(repo, '..', 'shared', 'corpus', name);
+
+/** Starts a server and a browser; returns { url, context, close }. */
+export async function open({ isolation = true, root = www } = {}) {
+  const server = await serve({ root, port: 0, isolation });
+  const profile = await mkdtemp(join(tmpdir(), 'fanout-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    acceptDownloads: true,
+    args: [
+      '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  return {
+    url,
+    context,
+    async close() {
+      await context.close();
+      server.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}

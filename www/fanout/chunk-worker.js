@@ -1,0 +1,31 @@
+// A chunk worker: one WebAssembly instance (its own memory), one chunk job
+// at a time. The job is the pure function (chunk bytes, settings) → encoded
+// bytes; this file only moves messages.
+import init, { runChunk } from './pkg/fanout.js';
+
+const ready = init();
+
+self.onmessage = async ({ data }) => {
+  if (data.type !== 'run') return;
+  const { index, bytes, jobSettings } = data;
+  try {
+    await ready;
+    let lastPost = 0;
+    let first = true;
+    const encoded = runChunk(new Uint8Array(bytes), jobSettings, (framesDone) => {
+      const now = performance.now();
+      // The first frame means decoding has produced output and encoding started.
+      if (first || now - lastPost > 100) {
+        first = false;
+        lastPost = now;
+        self.postMessage({ type: 'progress', index, framesDone });
+      }
+      return true;
+    });
+    self.postMessage({ type: 'done', index, bytes: encoded.buffer }, [encoded.buffer]);
+  } catch (err) {
+    // Typed errors from Rust carry a name (UnsupportedFeature, …); a trap
+    // (RuntimeError) or an out-of-memory (RangeError) is a crash.
+    self.postMessage({ type: 'error', index, name: err?.name ?? 'Error', message: String(err?.message ?? err) });
+  }
+};

@@ -1,0 +1,98 @@
+// The coordinator: reads the input in slices, demuxes and plans chunks, and
+// muxes encoded chunks into MP4 parts, all off the main thread. It reads
+// only when asked for more chunks, so memory stays bounded by the chunks in
+// flight however long the input is.
+import init, { WasmAnalyzer, WasmAssembler } from './pkg/fanout.js';
+
+const PIECE = 4 * 1024 * 1024;
+
+let analyzer = null;
+let assembler = null;
+let file = null;
+let offset = 0;
+let eof = false;
+let planned = 0;
+let wanted = 0;
+let reading = false;
+
+function fail(err) {
+  self.postMessage({ type: 'error', name: err?.name ?? 'Error', message: String(err?.message ?? err) });
+}
+
+function drainAnalyzer() {
+  for (;;) {
+    const next = analyzer.nextChunk();
+    if (!next) break;
+    const [info, bytes] = next;
+    planned += 1;
+    wanted -= 1;
+    self.postMessage({ type: 'chunk', info: JSON.parse(info), bytes: bytes.buffer }, [bytes.buffer]);
+  }
+  if (!assembler) {
+    const job = analyzer.jobSettings();
+    if (job && planned > 0) {
+      assembler = new WasmAssembler(job, analyzer.audioInfo());
+      self.postMessage({ type: 'format', jobSettings: job });
+    }
+  }
+  if (assembler) assembler.addAudio(analyzer.takeAudio());
+  const warnings = JSON.parse(analyzer.takeWarnings());
+  const stats = JSON.parse(analyzer.planStats());
+  self.postMessage({
+    type: 'read', bytesRead: offset, framesPlanned: stats.frames, skipped: stats.skipped_leading_frames, warnings,
+  });
+}
+
+async function readUntilWanted() {
+  if (reading) return;
+  reading = true;
+  try {
+    while (!eof && wanted > 0) {
+      if (offset >= file.size || analyzer.doneReading()) {
+        analyzer.finish();
+        eof = true;
+        drainAnalyzer();
+        self.postMessage({ type: 'eof', chunks: planned });
+        break;
+      }
+      const piece = new Uint8Array(await file.slice(offset, offset + PIECE).arrayBuffer());
+      offset += piece.byteLength;
+      analyzer.push(piece);
+      drainAnalyzer();
+    }
+  } catch (err) {
+    fail(err);
+  } finally {
+    reading = false;
+  }
+}
+
+self.onmessage = async ({ data }) => {
+  try {
+    switch (data.type) {
+      case 'start':
+        await init();
+        file = data.file;
+        analyzer = new WasmAnalyzer(JSON.stringify(data.settings));
+        self.postMessage({ type: 'started', totalBytes: file.size });
+        break;
+      case 'pull':
+        wanted = Math.max(wanted, data.count);
+        await readUntilWanted();
+        break;
+      case 'encoded': {
+        const part = assembler.addChunk(new Uint8Array(data.bytes));
+        self.postMessage({ type: 'part', index: data.index, part: part.buffer }, [part.buffer]);
+        break;
+      }
+      case 'finish': {
+        const [header, last] = assembler.finish(planned);
+        const summary = JSON.parse(assembler.summary());
+        self.postMessage({ type: 'done', header: header.buffer, last: last.buffer, summary }, [header.buffer, last.buffer]);
+        break;
+      }
+    }
+  } catch (err) {
+    fail(err);
+  }
+};

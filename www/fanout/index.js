@@ -1,0 +1,283 @@
+// Fanout's browser API: transcode(blob, options) → { blob, stats }.
+//
+// Main thread = a small scheduler. A coordinator worker reads, demuxes,
+// plans and muxes; a pool of chunk workers (one wasm instance each, so each
+// encoder has its own memory) runs the chunk jobs as they free up. Results
+// are muxed in order as they arrive. Nothing here needs SharedArrayBuffer.
+
+/** A failed transcode; `kind` names the problem. */
+export class TranscodeError extends Error {
+  constructor(kind, message) {
+    super(message);
+    this.name = 'TranscodeError';
+    this.kind = kind;
+  }
+}
+
+const TYPED = new Set([
+  'NotTransportStream', 'NoVideo', 'UnsupportedCodec', 'UnsupportedFeature',
+  'NoDecodableFrame', 'Malformed', 'InvalidSettings', 'Cancelled',
+]);
+
+const camel = (s) => s.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+function camelKeys(value) {
+  if (Array.isArray(value)) return value.map(camelKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [camel(k), camelKeys(v)]));
+  }
+  return value;
+}
+
+/** Options in the Rust `Settings` JSON shape. */
+function rustSettings(o) {
+  const video = (o.video ?? 'av1') === 'copy'
+    ? 'Copy'
+    : { Av1: { speed: o.speed ?? 10, quantizer: o.quality ?? 100, max_keyframe_interval: o.maxKeyframeInterval ?? 0 } };
+  const deinterlace = { auto: 'Auto', on: 'On', off: 'Off' }[o.deinterlace ?? 'auto'];
+  if (!deinterlace) throw new TranscodeError('InvalidSettings', `deinterlace must be auto, on or off, not ${o.deinterlace}`);
+  return { video, chunk_seconds: o.chunkSeconds ?? 2, deinterlace, duration_limit: o.duration ?? null };
+}
+
+function newWorker(name) {
+  return new Worker(new URL(name, import.meta.url), { type: 'module' });
+}
+
+/** Transcodes `input` (a File or Blob, read in slices) to an MP4 Blob. */
+export function transcode(input, options = {}) {
+  const workerCount = Math.max(1, Math.floor(options.workers ?? globalThis.navigator?.hardwareConcurrency ?? 2));
+  const signal = options.signal;
+  const onProgress = options.onProgress ?? (() => {});
+  let settings;
+  try {
+    settings = rustSettings(options);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  if (signal?.aborted) return Promise.reject(new TranscodeError('Cancelled', 'cancelled'));
+
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const coordinator = newWorker('./coordinator-worker.js');
+    const slots = []; // { worker, busy: chunkIndex | null }
+    const chunks = []; // ChunkProgress
+    const chunkBytes = new Map(); // index → ArrayBuffer (kept for a retry)
+    const queue = []; // indices waiting for a worker
+    const parts = [];
+    let jobSettings = null;
+    let eof = false;
+    let totalChunks = null;
+    let muxed = 0;
+    let framesPlanned = 0;
+    let skipped = 0;
+    let bytesRead = 0;
+    let finishing = false;
+    let settled = false;
+    let lastReport = 0;
+    const warnings = [];
+
+    const cleanup = () => {
+      coordinator.terminate();
+      for (const s of slots) s.worker.terminate();
+      slots.length = 0;
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const fail = (err) => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      reject(err);
+    };
+    const onAbort = () => fail(new TranscodeError('Cancelled', 'cancelled'));
+    signal?.addEventListener('abort', onAbort);
+
+    const report = (phase, force = false) => {
+      const now = performance.now();
+      if (!force && now - lastReport < 100) return;
+      lastReport = now;
+      const elapsed = (now - started) / 1000;
+      const framesDone = chunks.reduce((n, c) => n + c.framesDone, 0);
+      const mediaDone = chunks.reduce((t, c) => t + (c.frames ? (c.framesDone / c.frames) * c.span : 0), 0);
+      const fps = elapsed > 0 ? framesDone / elapsed : 0;
+      const left = framesPlanned - framesDone;
+      onProgress({
+        phase,
+        bytesRead,
+        totalBytes: input.size,
+        framesDone,
+        framesTotal: framesPlanned,
+        framesTotalFinal: eof,
+        fps,
+        speed: elapsed > 0 ? mediaDone / elapsed : 0,
+        // Before reading ends the total is a lower bound: scale by bytes.
+        etaSeconds: fps > 0 && framesDone > 0
+          ? (eof ? left : framesPlanned * (input.size / Math.max(bytesRead, 1)) - framesDone) / fps
+          : null,
+        elapsedSeconds: elapsed,
+        workers: workerCount,
+        chunks: chunks.map((c) => ({ ...c })),
+      });
+    };
+
+    // Ask the coordinator to read on while fewer than two chunks per worker
+    // are planned but unfinished: enough to keep every worker busy.
+    const pull = () => {
+      const inFlight = queue.length + slots.filter((s) => s.busy !== null).length;
+      if (!eof && inFlight < workerCount * 2) {
+        coordinator.postMessage({ type: 'pull', count: workerCount * 2 - inFlight });
+      }
+    };
+
+    const startWorker = (slot) => {
+      const worker = newWorker('./chunk-worker.js');
+      slot.worker = worker;
+      worker.onmessage = ({ data }) => onChunkMessage(slot, data);
+      // A worker that dies without a message (out of memory) is a crash.
+      worker.onerror = (event) => {
+        event.preventDefault?.();
+        if (slot.busy !== null) crashed(slot, event.message || 'worker crashed');
+      };
+    };
+
+    const dispatch = () => {
+      if (!jobSettings) return;
+      for (const slot of slots) {
+        if (slot.busy !== null || queue.length === 0) continue;
+        const index = queue.shift();
+        const c = chunks[index];
+        c.state = 'decoding';
+        c.worker = slot.id;
+        c.attempts += 1;
+        c.framesDone = 0;
+        slot.busy = index;
+        // Transfer a copy: the original stays here for a retry.
+        const bytes = chunkBytes.get(index).slice(0);
+        slot.worker.postMessage({ type: 'run', index, bytes, jobSettings }, [bytes]);
+      }
+      pull();
+    };
+
+    const crashed = (slot, message) => {
+      const index = slot.busy;
+      const c = chunks[index];
+      slot.worker.terminate();
+      slot.busy = null;
+      startWorker(slot);
+      if (c.attempts >= 2) {
+        c.state = 'failed';
+        report('encoding', true);
+        const end = c.end === null ? 'the end' : `${c.end.toFixed(2)} s`;
+        fail(new TranscodeError('WorkerCrashed',
+          `chunk ${index} (source time ${c.start.toFixed(2)} s to ${end}) crashed twice: ${message}`));
+        return;
+      }
+      c.state = 'waiting';
+      c.worker = null;
+      queue.unshift(index);
+      dispatch();
+    };
+
+    const onChunkMessage = (slot, data) => {
+      if (settled) return;
+      const c = chunks[data.index];
+      if (data.type === 'progress') {
+        c.state = 'encoding';
+        c.framesDone = data.framesDone;
+        report('encoding');
+      } else if (data.type === 'done') {
+        c.state = 'done';
+        c.framesDone = c.frames;
+        c.worker = null;
+        slot.busy = null;
+        chunkBytes.delete(data.index);
+        coordinator.postMessage({ type: 'encoded', index: data.index, bytes: data.bytes }, [data.bytes]);
+        report('encoding', true);
+        dispatch();
+      } else if (data.type === 'error') {
+        if (TYPED.has(data.name)) {
+          c.state = 'failed';
+          fail(new TranscodeError(data.name, data.message));
+        } else {
+          crashed(slot, `${data.name}: ${data.message}`);
+        }
+      }
+    };
+
+    const maybeFinish = () => {
+      if (eof && totalChunks !== null && muxed === totalChunks && !finishing) {
+        finishing = true;
+        report('finishing', true);
+        coordinator.postMessage({ type: 'finish' });
+      }
+    };
+
+    coordinator.onerror = (event) => {
+      event.preventDefault?.();
+      fail(new TranscodeError('Error', event.message || 'the coordinator worker failed'));
+    };
+    coordinator.onmessage = ({ data }) => {
+      if (settled) return;
+      switch (data.type) {
+        case 'started':
+          pull();
+          break;
+        case 'chunk': {
+          const { info } = data;
+          chunks[info.index] = {
+            index: info.index, state: 'waiting', worker: null, frames: info.frames, framesDone: 0,
+            start: info.start, end: info.end, attempts: 0, span: info.span,
+          };
+          chunkBytes.set(info.index, data.bytes);
+          queue.push(info.index);
+          dispatch();
+          break;
+        }
+        case 'format':
+          jobSettings = data.jobSettings;
+          for (let id = 0; id < workerCount; id++) {
+            const slot = { id, worker: null, busy: null };
+            startWorker(slot);
+            slots.push(slot);
+          }
+          dispatch();
+          break;
+        case 'read':
+          bytesRead = data.bytesRead;
+          framesPlanned = data.framesPlanned;
+          skipped = data.skipped;
+          warnings.push(...data.warnings);
+          report(eof ? 'encoding' : 'reading');
+          break;
+        case 'eof':
+          eof = true;
+          totalChunks = data.chunks;
+          report('encoding', true);
+          maybeFinish();
+          break;
+        case 'part':
+          if (data.part.byteLength > 0) parts.push(data.part);
+          muxed += 1;
+          maybeFinish();
+          break;
+        case 'done': {
+          settled = true;
+          const blob = new Blob([data.header, ...parts, data.last], { type: 'video/mp4' });
+          const summary = data.summary;
+          summary.wall_seconds = (performance.now() - started) / 1000;
+          summary.input_bytes = input.size;
+          summary.skipped_leading_frames = skipped;
+          summary.warnings = [...warnings, ...(summary.warnings ?? [])];
+          const stats = { ...camelKeys(summary), workers: workerCount };
+          report('done', true);
+          cleanup();
+          resolve({ blob, stats });
+          break;
+        }
+        case 'error':
+          fail(new TranscodeError(TYPED.has(data.name) ? data.name : 'Error', data.message));
+          break;
+      }
+    };
+
+    coordinator.postMessage({ type: 'start', file: input, settings });
+  });
+}
