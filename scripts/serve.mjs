@@ -21,11 +21,14 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
-export function serve({ root, port = 0, isolation = true }) {
-  const base = resolve(root);
+export function serve({ root, port = 0, isolation = true, mounts = {} }) {
   const server = createServer(async (req, res) => {
     try {
-      const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      // `mounts` maps URL prefixes to other folders (tests serve the corpus).
+      const mount = Object.keys(mounts).find((prefix) => path.startsWith(prefix));
+      const base = resolve(mount ? mounts[mount] : root);
+      if (mount) path = path.slice(mount.length - 1);
       let file = normalize(join(base, path));
       if (!file.startsWith(base)) {
         res.writeHead(403).end();

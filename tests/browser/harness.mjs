@@ -13,7 +13,8 @@ export const corpus = (name) => join(repo, '..', 'shared', 'corpus', name);
 
 /** Starts a server and a browser; returns { url, context, close }. */
 export async function open({ isolation = true, root = www } = {}) {
-  const server = await serve({ root, port: 0, isolation });
+  const mounts = { '/corpus/': join(repo, '..', 'shared', 'corpus') };
+  const server = await serve({ root, port: 0, isolation, mounts });
   const profile = await mkdtemp(join(tmpdir(), 'fanout-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',

@@ -38,9 +38,10 @@ function rustSettings(o) {
   return { video, chunk_seconds: o.chunkSeconds ?? 2, deinterlace, duration_limit: o.duration ?? null };
 }
 
-function newWorker(name) {
-  return new Worker(new URL(name, import.meta.url), { type: 'module' });
-}
+// Literal `new Worker(new URL('…', import.meta.url))` so bundlers (Vite,
+// webpack, Rollup) find the worker files and their wasm.
+const newCoordinator = () => new Worker(new URL('./coordinator-worker.js', import.meta.url), { type: 'module' });
+const newChunkWorker = () => new Worker(new URL('./chunk-worker.js', import.meta.url), { type: 'module' });
 
 /** Transcodes `input` (a File or Blob, read in slices) to an MP4 Blob. */
 export function transcode(input, options = {}) {
@@ -57,7 +58,7 @@ export function transcode(input, options = {}) {
 
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const coordinator = newWorker('./coordinator-worker.js');
+    const coordinator = newCoordinator();
     const slots = []; // { worker, busy: chunkIndex | null }
     const chunks = []; // ChunkProgress
     const chunkBytes = new Map(); // index → ArrayBuffer (kept for a retry)
@@ -128,7 +129,7 @@ export function transcode(input, options = {}) {
     };
 
     const startWorker = (slot) => {
-      const worker = newWorker('./chunk-worker.js');
+      const worker = newChunkWorker();
       slot.worker = worker;
       worker.onmessage = ({ data }) => onChunkMessage(slot, data);
       // A worker that dies without a message (out of memory) is a crash.

@@ -1,0 +1,144 @@
+// The npm package (www/fanout) in real headless Chromium: byte-identical
+// output to the native CLI, parallel workers without cross-origin
+// isolation, cancel, and named errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { open, repo, www } from './harness.mjs';
+
+const cli = join(repo, 'target', 'release', 'fanout');
+
+/** Runs transcode() in the page on a file served from www/ (or /corpus/). */
+async function transcodeInPage(page, url, options) {
+  return page.evaluate(async ({ url, options }) => {
+    const { transcode } = await import('/fanout/index.js');
+    const blob = await (await fetch(url)).blob();
+    const seen = { maxBusyWorkers: 0, states: new Set(), phases: new Set() };
+    try {
+      const r = await transcode(blob, {
+        ...options,
+        onProgress: (p) => {
+          const busy = new Set(p.chunks.filter((c) => c.worker !== null).map((c) => c.worker));
+          seen.maxBusyWorkers = Math.max(seen.maxBusyWorkers, busy.size);
+          p.chunks.forEach((c) => seen.states.add(c.state));
+          seen.phases.add(p.phase);
+        },
+      });
+      const bytes = new Uint8Array(await r.blob.arrayBuffer());
+      let binary = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return {
+        ok: true, base64: btoa(binary), stats: r.stats,
+        maxBusyWorkers: seen.maxBusyWorkers, states: [...seen.states], phases: [...seen.phases],
+        isolated: self.crossOriginIsolated,
+      };
+    } catch (e) {
+      return { ok: false, kind: e.kind, message: e.message };
+    }
+  }, { url, options });
+}
+
+test('browser output is byte-identical to the CLI, with workers in parallel', async () => {
+  const { url, context, close } = await open();
+  try {
+    const page = await context.newPage();
+    await page.goto(url + 'fanout/package.json');
+    const r = await transcodeInPage(page, '/sample.ts', { workers: 2 });
+    assert.ok(r.ok, r.message);
+    assert.equal(r.isolated, true);
+    assert.equal(r.stats.frames, 134);
+    assert.equal(r.stats.chunks, 5);
+    assert.equal(r.maxBusyWorkers, 2, 'two chunk workers ran at once');
+    for (const state of ['decoding', 'encoding', 'done']) assert.ok(r.states.includes(state), `saw ${state}`);
+
+    const dir = await mkdtemp(join(tmpdir(), 'fanout-'));
+    const fromBrowser = Buffer.from(r.base64, 'base64');
+    await writeFile(join(dir, 'browser.mp4'), fromBrowser);
+    execFileSync(cli, [join(www, 'sample.ts'), '-o', join(dir, 'cli.mp4'), '--jobs', '1']);
+    const fromCli = await readFile(join(dir, 'cli.mp4'));
+    assert.equal(fromBrowser.length, fromCli.length);
+    assert.ok(fromBrowser.equals(fromCli), 'browser and CLI MP4s differ');
+  } finally {
+    await close();
+  }
+});
+
+test('a page without cross-origin isolation still runs more than one worker', async () => {
+  const { url, context, close } = await open({ isolation: false });
+  try {
+    const page = await context.newPage();
+    await page.goto(url + 'fanout/package.json');
+    // The first 4 s: three chunks, so both workers get one.
+    const r = await transcodeInPage(page, '/sample.ts', { workers: 2, duration: 4 });
+    assert.ok(r.ok, r.message);
+    assert.equal(r.isolated, false);
+    assert.equal(r.stats.frames, 60);
+    assert.equal(r.maxBusyWorkers, 2);
+  } finally {
+    await close();
+  }
+});
+
+test('cancel stops every worker and rejects with Cancelled', async () => {
+  const { url, context, close } = await open();
+  try {
+    const page = await context.newPage();
+    await page.goto(url + 'fanout/package.json');
+    const r = await page.evaluate(async () => {
+      const { transcode } = await import('/fanout/index.js');
+      const blob = await (await fetch('/sample.ts')).blob();
+      const controller = new AbortController();
+      // Count live workers by wrapping the constructor.
+      let live = 0;
+      const Native = self.Worker;
+      self.Worker = class extends Native {
+        constructor(...args) { super(...args); live += 1; }
+        terminate() { live -= 1; super.terminate(); }
+      };
+      let peak = 0;
+      const outcome = await transcode(blob, {
+        workers: 2,
+        signal: controller.signal,
+        onProgress: (p) => {
+          peak = Math.max(peak, live);
+          if (p.framesDone > 10) controller.abort();
+        },
+      }).then(() => 'finished', (e) => e.kind);
+      self.Worker = Native;
+      return { outcome, peak, live };
+    });
+    assert.equal(r.outcome, 'Cancelled');
+    assert.equal(r.peak, 3, 'a coordinator and two chunk workers ran');
+    assert.equal(r.live, 0, 'no worker left running');
+    // The page is usable again: a new transcode works.
+    const again = await transcodeInPage(page, '/sample.ts', { workers: 2, video: 'copy' });
+    assert.ok(again.ok, again.message);
+  } finally {
+    await close();
+  }
+});
+
+test('unsupported and broken inputs reject with named errors', async () => {
+  const { url, context, close } = await open();
+  try {
+    const page = await context.newPage();
+    await page.goto(url + 'fanout/package.json');
+    const r = await page.evaluate(async () => {
+      const { transcode } = await import('/fanout/index.js');
+      const mpeg2 = await (await fetch('/corpus/androidx-mpeg2video-unsupported.ts')).blob();
+      const outcomes = [];
+      for (const input of [mpeg2, new Blob(['this is not a transport stream'])]) {
+        outcomes.push(await transcode(input, { workers: 2 }).then(() => null, (e) => ({ kind: e.kind, message: e.message })));
+      }
+      return outcomes;
+    });
+    assert.equal(r[0].kind, 'UnsupportedCodec');
+    assert.match(r[0].message, /MPEG-2 video/);
+    assert.equal(r[1].kind, 'NotTransportStream');
+  } finally {
+    await close();
+  }
+});

@@ -1,0 +1,7 @@
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  logLevel: 'warn',
+  worker: { format: 'es' },
+  build: { outDir: 'dist', emptyOutDir: true },
+});

@@ -1,0 +1,556 @@
+// Fanout's page: picks a transport stream, runs transcode() and draws the
+// fan-out (one tile per chunk, one lane per worker) while it runs.
+import { transcode } from './fanout/index.js';
+
+const $ = (id) => document.getElementById(id);
+
+const els = {
+  drop: $('drop'),
+  file: $('file'),
+  fileLabel: $('file-label'),
+  sample: $('sample'),
+  filename: $('filename'),
+  speed: $('speed'),
+  speedOut: $('speed-out'),
+  quality: $('quality'),
+  qualityOut: $('quality-out'),
+  chunk: $('chunk'),
+  workers: $('workers'),
+  workersHelp: $('workers-help'),
+  video: $('video'),
+  settings: $('settings'),
+  cancel: $('cancel'),
+  status: $('status'),
+  error: $('error'),
+  errorMessage: $('error-message'),
+  errorHint: $('error-hint'),
+  progress: $('progress'),
+  readLabel: $('read-label'),
+  percent: $('percent'),
+  frames: $('frames'),
+  fps: $('fps'),
+  speedx: $('speedx'),
+  elapsed: $('elapsed'),
+  eta: $('eta'),
+  lanes: $('lanes'),
+  chunks: $('chunks'),
+  chunkCount: $('chunk-count'),
+  resultCard: $('result-card'),
+  result: $('result'),
+  download: $('download'),
+  summary: $('summary'),
+  isolation: $('isolation'),
+  cores: $('cores'),
+};
+
+const cores = navigator.hardwareConcurrency || 2;
+
+const HINTS = {
+  UnsupportedCodec: 'Fanout decodes H.264 video; this file uses another codec.',
+  NotTransportStream: 'Fanout reads MPEG transport streams (.ts, .m2ts, .mts). This file does not look like one — is it perhaps an MP4 or MKV?',
+  NoVideo: 'The stream has no video track to transcode.',
+  NoDecodableFrame: 'No picture in the file could be decoded. It may be cut off or damaged.',
+  Malformed: 'The file looks damaged or truncated.',
+  UnsupportedFeature: 'The file uses an H.264 feature Fanout does not handle yet.',
+  InvalidSettings: 'Check the settings on the left and try again.',
+  WorkerCrashed: 'A worker stopped unexpectedly (often out of memory). Try fewer workers or shorter chunks.',
+};
+
+// ---------------------------------------------------------------- helpers
+
+function setState(state) {
+  document.body.dataset.state = state;
+}
+
+function pad2(n) {
+  return String(n).padStart(2, '0');
+}
+
+/** Seconds as m:ss (h:mm:ss past an hour); '—' when unknown. */
+function clock(seconds) {
+  if (seconds == null || !Number.isFinite(seconds) || seconds < 0) return '—';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}:${pad2(m)}:${pad2(s % 60)}` : `${m}:${pad2(s % 60)}`;
+}
+
+function bytes(n) {
+  if (!Number.isFinite(n)) return '—';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i += 1;
+  }
+  return `${i === 0 ? v : v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[i]}`;
+}
+
+function bitrate(bps) {
+  if (!Number.isFinite(bps) || bps <= 0) return '—';
+  if (bps >= 1e6) return `${(bps / 1e6).toFixed(2)} Mb/s`;
+  return `${(bps / 1e3).toFixed(0)} kb/s`;
+}
+
+function seconds(t) {
+  if (t == null || !Number.isFinite(t)) return '…';
+  return t < 100 ? t.toFixed(1) : t.toFixed(0);
+}
+
+function times(x) {
+  if (!Number.isFinite(x) || x <= 0) return '—';
+  return `${x < 10 ? x.toFixed(2) : x.toFixed(1)}×`;
+}
+
+function plural(n, word) {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function outputName(name) {
+  const base = (name || 'output').replace(/\.(m2ts|mts|ts)$/i, '');
+  return `${base || 'output'}.mp4`;
+}
+
+function readSettings() {
+  const num = (el, fallback, min, max) => {
+    const v = Number(el.value);
+    return Number.isFinite(v) && el.value !== '' ? Math.min(max, Math.max(min, v)) : fallback;
+  };
+  return {
+    speed: Math.round(num(els.speed, 10, 0, 10)),
+    quality: Math.round(num(els.quality, 100, 0, 255)),
+    chunkSeconds: num(els.chunk, 2, 0.1, 3600),
+    workers: Math.round(num(els.workers, cores, 1, 256)),
+    video: els.video.value === 'copy' ? 'copy' : 'av1',
+  };
+}
+
+// ---------------------------------------------------------------- header + settings
+
+els.isolation.textContent = self.crossOriginIsolated
+  ? 'Cross-origin isolated'
+  : 'Not cross-origin isolated (works anyway)';
+els.isolation.classList.add(self.crossOriginIsolated ? 'ok' : 'muted');
+els.isolation.title = self.crossOriginIsolated
+  ? 'This page is cross-origin isolated (COOP/COEP headers), so SharedArrayBuffer is available.'
+  : 'This page is not cross-origin isolated. Fanout does not need it: workers exchange plain messages.';
+els.cores.textContent = `${plural(cores, 'CPU thread')}`;
+
+els.workers.value = String(cores);
+els.workers.max = String(Math.max(64, cores));
+els.workersHelp.textContent = `Chunks encoded at once. Default: ${plural(cores, 'thread')} on this device.`;
+
+function syncOutputs() {
+  els.speedOut.textContent = els.speed.value;
+  els.qualityOut.textContent = els.quality.value;
+  els.settings.classList.toggle('copy-mode', els.video.value === 'copy');
+}
+for (const el of [els.speed, els.quality, els.video]) {
+  el.addEventListener('input', syncOutputs);
+  el.addEventListener('change', syncOutputs);
+}
+els.settings.addEventListener('submit', (e) => e.preventDefault());
+syncOutputs();
+
+// ---------------------------------------------------------------- run state
+
+let current = null; // { id, controller, file }
+let runCounter = 0;
+let resultUrl = null;
+let tiles = []; // per chunk index: { el, fill, worker, range, lastState, lastWorker, ... }
+let laneEls = [];
+
+function setBusy(busy) {
+  els.cancel.disabled = !busy;
+  els.sample.disabled = busy;
+  els.file.disabled = busy;
+  els.fileLabel.classList.toggle('disabled', busy);
+  els.fileLabel.setAttribute('aria-disabled', String(busy));
+  els.drop.classList.toggle('busy', busy);
+  for (const el of els.settings.elements) el.disabled = busy;
+}
+
+function showError(err) {
+  const kind = err && err.kind;
+  els.errorMessage.textContent = (err && err.message) || String(err);
+  const hint = HINTS[kind];
+  els.errorHint.textContent = hint || '';
+  els.errorHint.hidden = !hint;
+  els.error.hidden = false;
+}
+
+function clearError() {
+  els.error.hidden = true;
+  els.errorMessage.textContent = '';
+  els.errorHint.textContent = '';
+}
+
+function clearResult() {
+  els.resultCard.hidden = true;
+  if (resultUrl) {
+    els.result.removeAttribute('src');
+    els.result.load();
+    URL.revokeObjectURL(resultUrl);
+    resultUrl = null;
+  }
+  els.download.removeAttribute('href');
+  els.summary.replaceChildren();
+}
+
+function resetBoard(workers) {
+  tiles = [];
+  els.chunks.replaceChildren();
+  els.chunks.classList.remove('compact', 'tiny');
+  els.chunkCount.textContent = '';
+  els.progress.value = 0;
+  els.progress.textContent = '0%';
+  els.percent.textContent = '0%';
+  els.frames.textContent = '—';
+  els.fps.textContent = '—';
+  els.speedx.textContent = '—';
+  els.elapsed.textContent = '0:00';
+  els.eta.textContent = '—';
+  els.readLabel.textContent = 'Read 0%';
+  buildLanes(workers);
+}
+
+function buildLanes(n) {
+  laneEls = [];
+  els.lanes.replaceChildren();
+  for (let i = 0; i < n; i += 1) {
+    const lane = document.createElement('div');
+    lane.className = 'lane';
+    lane.dataset.state = 'idle';
+    const name = document.createElement('span');
+    name.className = 'lane-name';
+    name.textContent = `W${i + 1}`;
+    const job = document.createElement('span');
+    job.className = 'lane-job';
+    job.textContent = 'idle';
+    lane.append(name, job);
+    els.lanes.append(lane);
+    laneEls.push({ lane, job, key: 'idle' });
+  }
+}
+
+// ---------------------------------------------------------------- chunk tiles
+
+function makeTile(c) {
+  const el = document.createElement('div');
+  el.className = 'chunk';
+  el.dataset.index = String(c.index);
+  const top = document.createElement('div');
+  top.className = 'chunk-top';
+  const idx = document.createElement('span');
+  idx.className = 'chunk-index';
+  idx.textContent = `#${c.index + 1}`;
+  const worker = document.createElement('span');
+  worker.className = 'chunk-worker';
+  top.append(idx, worker);
+  const range = document.createElement('div');
+  range.className = 'chunk-range';
+  const bar = document.createElement('div');
+  bar.className = 'chunk-bar';
+  const fill = document.createElement('div');
+  fill.className = 'chunk-fill';
+  bar.append(fill);
+  el.append(top, range, bar);
+  return { el, worker, range, fill, lastWorker: null, key: '' };
+}
+
+function updateTile(t, c) {
+  if (c.worker != null) t.lastWorker = c.worker;
+  const frac = c.frames > 0 ? Math.min(1, c.framesDone / c.frames) : c.state === 'done' ? 1 : 0;
+  const key = `${c.state}|${c.worker}|${c.framesDone}|${c.frames}|${c.end}|${c.attempts}`;
+  if (key === t.key) return;
+  t.key = key;
+  t.el.dataset.state = c.state;
+  const w = c.worker ?? (c.state === 'done' || c.state === 'failed' ? t.lastWorker : null);
+  t.worker.textContent = w == null ? '' : `W${w + 1}`;
+  t.range.textContent = `${seconds(c.start)}–${c.end == null ? 'end' : seconds(c.end)} s`;
+  t.fill.style.width = `${(frac * 100).toFixed(1)}%`;
+  t.el.classList.toggle('retried', c.attempts > 1);
+  t.el.title = `Chunk ${c.index + 1}: ${c.state}`
+    + ` · ${seconds(c.start)}–${c.end == null ? 'end' : seconds(c.end)} s`
+    + ` · ${c.framesDone}/${c.frames} frames`
+    + (w == null ? '' : ` · worker W${w + 1}`)
+    + (c.attempts > 1 ? ` · attempt ${c.attempts}` : '');
+}
+
+function renderChunks(chunks) {
+  if (chunks.length && !tiles.length) els.chunks.replaceChildren();
+  for (const c of chunks) {
+    let t = tiles[c.index];
+    if (!t) {
+      t = makeTile(c);
+      tiles[c.index] = t;
+      // Keep DOM order = index order even if chunks are reported out of order.
+      let next = null;
+      for (let j = c.index + 1; j < tiles.length; j += 1) {
+        if (tiles[j]) { next = tiles[j].el; break; }
+      }
+      els.chunks.insertBefore(t.el, next);
+    }
+    updateTile(t, c);
+  }
+  const n = chunks.length;
+  els.chunks.classList.toggle('compact', n > 120);
+  els.chunks.classList.toggle('tiny', n > 600);
+}
+
+function renderLanes(p) {
+  if (laneEls.length !== p.workers && p.workers > 0) buildLanes(p.workers);
+  const busy = new Map();
+  for (const c of p.chunks) if (c.worker != null && c.state !== 'done' && c.state !== 'waiting') busy.set(c.worker, c);
+  laneEls.forEach((l, i) => {
+    const c = busy.get(i);
+    const state = c ? c.state : 'idle';
+    const text = c ? `#${c.index + 1} ${c.state}` : 'idle';
+    const key = `${state}|${text}`;
+    if (key === l.key) return;
+    l.key = key;
+    l.lane.dataset.state = state;
+    l.job.textContent = text;
+  });
+}
+
+// ---------------------------------------------------------------- progress
+
+function statusText(p) {
+  if (p.phase === 'finishing') return 'Finishing the MP4…';
+  if (p.phase === 'done') return 'Done';
+  const n = p.chunks.length;
+  const active = p.chunks.some((c) => c.state !== 'waiting');
+  if (p.phase === 'reading' && (n === 0 || !active)) return 'Reading…';
+  return `Encoding ${plural(n, 'chunk')} on ${plural(p.workers, 'worker')}`;
+}
+
+function renderProgress(p) {
+  const frac = p.framesTotal > 0 ? Math.min(1, p.framesDone / p.framesTotal) : 0;
+  const pct = Math.floor(frac * 1000) / 10;
+  els.progress.value = pct;
+  els.progress.textContent = `${pct}%`;
+  els.percent.textContent = `${p.framesTotalFinal ? '' : '~'}${pct.toFixed(pct < 100 ? 1 : 0)}%`;
+  els.frames.textContent = p.framesTotal > 0
+    ? `${p.framesDone} / ${p.framesTotal}${p.framesTotalFinal ? '' : '+'}`
+    : '—';
+  els.fps.textContent = p.fps > 0 ? p.fps.toFixed(p.fps < 10 ? 1 : 0) : '—';
+  els.speedx.textContent = times(p.speed);
+  els.elapsed.textContent = clock(p.elapsedSeconds);
+  els.eta.textContent = clock(p.etaSeconds);
+  const read = p.totalBytes > 0 ? Math.min(100, (p.bytesRead / p.totalBytes) * 100) : 0;
+  els.readLabel.textContent = read >= 100
+    ? `Read all ${bytes(p.totalBytes)}`
+    : `Read ${read.toFixed(0)}% of ${bytes(p.totalBytes)}`;
+  els.chunkCount.textContent = p.chunks.length
+    ? `${p.chunks.filter((c) => c.state === 'done').length} / ${p.chunks.length}${p.framesTotalFinal ? '' : '+'}`
+    : '';
+  els.status.textContent = statusText(p);
+  renderChunks(p.chunks);
+  renderLanes(p);
+}
+
+// ---------------------------------------------------------------- summary
+
+function renderSummary(stats, blob, settings, inputName) {
+  const rows = [];
+  const add = (k, v) => rows.push([k, v]);
+  const wall = stats.wallSeconds;
+  add('Input', `${bytes(stats.inputBytes)} · ${inputName}`);
+  const ratio = stats.inputBytes > 0 ? ` (${((stats.outputBytes / stats.inputBytes) * 100).toFixed(0)}% of input)` : '';
+  add('Output', `${bytes(stats.outputBytes ?? blob.size)}${ratio}`);
+  add('Video', `${settings.video === 'copy' ? 'H.264 (copied)' : `AV1 · speed ${settings.speed} · quantizer ${settings.quality}`}`);
+  if (stats.width && stats.height) add('Picture', `${stats.width}×${stats.height}, ${stats.bitDepth}-bit${stats.deinterlaced ? ', deinterlaced' : ''}`);
+  add('Bitrate', bitrate(stats.bitrate));
+  add('Duration', `${seconds(stats.outputDuration)} s${Math.abs(stats.outputDuration - stats.inputDuration) > 0.05 ? ` (input ${seconds(stats.inputDuration)} s)` : ''}`);
+  add('Frames', `${stats.frames}${stats.audioFrames ? ` video · ${stats.audioFrames} audio` : ''}`);
+  add('Chunks', String(stats.chunks));
+  add('Wall time', `${wall < 60 ? `${wall.toFixed(2)} s` : clock(wall)}`);
+  add('Frames / s', wall > 0 ? (stats.frames / wall).toFixed(1) : '—');
+  add('Speed', wall > 0 ? `${times(stats.outputDuration / wall)} real time` : '—');
+  add('Workers', String(stats.workers));
+  if (stats.skippedLeadingFrames) add('Skipped', `${stats.skippedLeadingFrames} leading frames (before the first keyframe)`);
+  if (stats.damagedFrames || stats.replacedFrames) add('Damage', `${stats.damagedFrames} damaged, ${stats.replacedFrames} replaced frames`);
+
+  const dl = document.createElement('dl');
+  for (const [k, v] of rows) {
+    const row = document.createElement('div');
+    const dt = document.createElement('dt');
+    dt.textContent = k;
+    const dd = document.createElement('dd');
+    dd.textContent = v;
+    row.append(dt, dd);
+    dl.append(row);
+  }
+  const parts = [dl];
+  const warnings = stats.warnings || [];
+  if (warnings.length) {
+    const box = document.createElement('div');
+    box.className = 'warnings';
+    const h = document.createElement('h3');
+    h.textContent = plural(warnings.length, 'warning');
+    const ul = document.createElement('ul');
+    for (const w of warnings) {
+      const li = document.createElement('li');
+      li.textContent = w.offset == null ? w.message : `${w.message} (at byte ${w.offset})`;
+      ul.append(li);
+    }
+    box.append(h, ul);
+    parts.push(box);
+  }
+  els.summary.replaceChildren(...parts);
+}
+
+// ---------------------------------------------------------------- the flow
+
+function finishRun(run) {
+  if (current === run) current = null;
+  setBusy(false);
+}
+
+function beginRun(label) {
+  if (current) return null;
+  const run = { id: ++runCounter, controller: new AbortController() };
+  current = run;
+  clearError();
+  clearResult();
+  setBusy(true);
+  setState('running');
+  els.filename.hidden = false;
+  els.filename.textContent = label;
+  els.status.textContent = 'Reading…';
+  resetBoard(readSettings().workers);
+  return run;
+}
+
+async function start(file, run) {
+  const settings = readSettings();
+  els.filename.textContent = `${file.name} · ${bytes(file.size)}`;
+  els.download.setAttribute('download', outputName(file.name));
+  try {
+    const { blob, stats } = await transcode(file, {
+      ...settings,
+      signal: run.controller.signal,
+      onProgress: (p) => {
+        if (current === run) renderProgress(p);
+      },
+    });
+    if (current !== run) return;
+    resultUrl = URL.createObjectURL(blob);
+    els.result.src = resultUrl;
+    els.download.href = resultUrl;
+    els.download.setAttribute('download', outputName(file.name));
+    renderSummary(stats, blob, settings, file.name);
+    els.progress.value = 100;
+    els.progress.textContent = '100%';
+    els.percent.textContent = '100%';
+    els.eta.textContent = '0:00';
+    for (const t of tiles) if (t) { t.el.dataset.state = 'done'; t.fill.style.width = '100%'; }
+    renderLanes({ workers: laneEls.length, chunks: [] });
+    els.status.textContent = 'Done';
+    els.resultCard.hidden = false;
+    finishRun(run);
+    setState('done');
+    if (window.innerHeight < els.resultCard.getBoundingClientRect().bottom) {
+      els.resultCard.scrollIntoView({ behavior: 'smooth', block: 'nearest' });
+    }
+  } catch (err) {
+    if (current !== run) return;
+    fail(run, err);
+  }
+}
+
+function fail(run, err) {
+  const cancelled = (err && err.kind === 'Cancelled') || run.controller.signal.aborted;
+  renderLanes({ workers: laneEls.length, chunks: [] });
+  finishRun(run);
+  if (cancelled) {
+    els.status.textContent = 'Cancelled';
+    setState('cancelled');
+  } else {
+    if (err && err.kind !== 'Cancelled') console.error(err);
+    showError(err);
+    els.status.textContent = `Failed: ${(err && err.message) || err}`;
+    setState('error');
+  }
+}
+
+function startFile(file) {
+  if (!file || current) return;
+  const run = beginRun(`${file.name} · ${bytes(file.size)}`);
+  if (run) start(file, run);
+}
+
+async function startSample() {
+  const run = beginRun('sample.ts · fetching…');
+  if (!run) return;
+  els.status.textContent = 'Fetching the sample…';
+  try {
+    const res = await fetch('./sample.ts', { signal: run.controller.signal });
+    if (!res.ok) throw new Error(`Could not fetch the bundled sample (HTTP ${res.status}).`);
+    const blob = await res.blob();
+    if (current !== run) return;
+    if (run.controller.signal.aborted) throw Object.assign(new Error('cancelled'), { kind: 'Cancelled' });
+    const file = new File([blob], 'sample.ts', { type: 'video/mp2t' });
+    els.status.textContent = 'Reading…';
+    await start(file, run);
+  } catch (err) {
+    if (current !== run) return;
+    fail(run, err);
+  }
+}
+
+els.sample.addEventListener('click', startSample);
+
+els.file.addEventListener('change', () => {
+  const file = els.file.files && els.file.files[0];
+  if (file) startFile(file);
+  els.file.value = '';
+});
+
+els.cancel.addEventListener('click', () => {
+  if (!current) return;
+  els.cancel.disabled = true;
+  els.status.textContent = 'Cancelling…';
+  current.controller.abort();
+});
+
+// Drag and drop: highlight the zone; ignore drops elsewhere so a stray drop
+// doesn't navigate away from the page.
+let dragDepth = 0;
+els.drop.addEventListener('dragenter', (e) => {
+  e.preventDefault();
+  dragDepth += 1;
+  els.drop.classList.add('dragover');
+});
+els.drop.addEventListener('dragover', (e) => {
+  e.preventDefault();
+  if (e.dataTransfer) e.dataTransfer.dropEffect = current ? 'none' : 'copy';
+  els.drop.classList.add('dragover');
+});
+els.drop.addEventListener('dragleave', () => {
+  dragDepth = Math.max(0, dragDepth - 1);
+  if (dragDepth === 0) els.drop.classList.remove('dragover');
+});
+els.drop.addEventListener('drop', (e) => {
+  e.preventDefault();
+  dragDepth = 0;
+  els.drop.classList.remove('dragover');
+  const file = e.dataTransfer && e.dataTransfer.files && e.dataTransfer.files[0];
+  if (file) startFile(file);
+});
+window.addEventListener('dragover', (e) => e.preventDefault());
+window.addEventListener('drop', (e) => e.preventDefault());
+
+// Clicking the empty part of the drop zone opens the picker too.
+els.drop.addEventListener('click', (e) => {
+  if (current || e.target.closest('button, label, input, a')) return;
+  els.file.click();
+});
+
+window.addEventListener('pagehide', () => {
+  if (current) current.controller.abort();
+});
+
+setState('idle');
