@@ -22,7 +22,9 @@ self.onmessage = async ({ data }) => {
       }
       return true;
     });
-    self.postMessage({ type: 'done', index, bytes: encoded.buffer }, [encoded.buffer]);
+    // This instance's linear memory: what one encoder needs (it never shrinks).
+    const memoryBytes = (await ready).memory.buffer.byteLength;
+    self.postMessage({ type: 'done', index, bytes: encoded.buffer, memoryBytes }, [encoded.buffer]);
   } catch (err) {
     // Typed errors from Rust carry a name (UnsupportedFeature, …); a trap
     // (RuntimeError) or an out-of-memory (RangeError) is a crash.

@@ -86,6 +86,8 @@ export interface Stats {
   bitrate: number;
   wallSeconds: number;
   workers: number;
+  /** Largest WebAssembly memory of one chunk worker, in bytes (one encoder's footprint). */
+  peakWorkerMemory: number;
   warnings: { offset: number | null; message: string }[];
 }
 

@@ -70,6 +70,7 @@ export function transcode(input, options = {}) {
     let muxed = 0;
     let framesPlanned = 0;
     let skipped = 0;
+    let peakWorkerMemory = 0;
     let bytesRead = 0;
     let finishing = false;
     let settled = false;
@@ -190,6 +191,7 @@ export function transcode(input, options = {}) {
         c.worker = null;
         slot.busy = null;
         chunkBytes.delete(data.index);
+        peakWorkerMemory = Math.max(peakWorkerMemory, data.memoryBytes ?? 0);
         coordinator.postMessage({ type: 'encoded', index: data.index, bytes: data.bytes }, [data.bytes]);
         report('encoding', true);
         dispatch();
@@ -267,7 +269,7 @@ export function transcode(input, options = {}) {
           summary.input_bytes = input.size;
           summary.skipped_leading_frames = skipped;
           summary.warnings = [...warnings, ...(summary.warnings ?? [])];
-          const stats = { ...camelKeys(summary), workers: workerCount };
+          const stats = { ...camelKeys(summary), workers: workerCount, peakWorkerMemory };
           report('done', true);
           cleanup();
           resolve({ blob, stats });
