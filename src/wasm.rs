@@ -128,7 +128,11 @@ impl WasmAnalyzer {
 /// The chunk job: wire bytes in, wire bytes out (runs in a chunk worker).
 /// `progress(framesDone)` is called per frame; returning `false` cancels.
 #[wasm_bindgen(js_name = runChunk)]
-pub fn run_chunk_bytes(chunk: &[u8], job_settings: &str, progress: &js_sys::Function) -> Result<Vec<u8>, JsValue> {
+pub fn run_chunk_bytes(
+    chunk: &[u8],
+    job_settings: &str,
+    progress: &js_sys::Function,
+) -> Result<Vec<u8>, JsValue> {
     let chunk = wire::chunk_from_bytes(chunk).map_err(js_error)?;
     let settings = from_json(job_settings, "job settings")?;
     let mut report = |frames: u64| {
@@ -192,7 +196,8 @@ impl WasmAssembler {
         let mut pos = 0;
         while pos + 12 <= bytes.len() {
             let pts = i64::from_le_bytes(bytes[pos..pos + 8].try_into().expect("8 bytes"));
-            let len = u32::from_le_bytes(bytes[pos + 8..pos + 12].try_into().expect("4 bytes")) as usize;
+            let len =
+                u32::from_le_bytes(bytes[pos + 8..pos + 12].try_into().expect("4 bytes")) as usize;
             let data = bytes
                 .get(pos + 12..pos + 12 + len)
                 .ok_or_else(|| js_error(Error::Malformed("audio bytes cut short".into())))?;

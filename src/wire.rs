@@ -55,7 +55,9 @@ impl<'a> Reader<'a> {
             .pos
             .checked_add(n)
             .filter(|&e| e <= self.data.len())
-            .ok_or_else(|| Error::Malformed(format!("chunk bytes cut short at byte {}", self.pos)))?;
+            .ok_or_else(|| {
+                Error::Malformed(format!("chunk bytes cut short at byte {}", self.pos))
+            })?;
         let out = &self.data[self.pos..end];
         self.pos = end;
         Ok(out)
@@ -64,13 +66,19 @@ impl<'a> Reader<'a> {
         Ok(self.take(1)?[0])
     }
     fn u32(&mut self) -> Result<u32> {
-        Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes")))
+        Ok(u32::from_le_bytes(
+            self.take(4)?.try_into().expect("4 bytes"),
+        ))
     }
     fn u64(&mut self) -> Result<u64> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().expect("8 bytes"),
+        ))
     }
     fn i64(&mut self) -> Result<i64> {
-        Ok(i64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
+        Ok(i64::from_le_bytes(
+            self.take(8)?.try_into().expect("8 bytes"),
+        ))
     }
     fn bytes(&mut self) -> Result<Vec<u8>> {
         let n = self.u32()? as usize;
@@ -84,18 +92,24 @@ impl<'a> Reader<'a> {
     }
     fn header(&mut self, magic: &[u8; 4]) -> Result<()> {
         if self.take(4)? != magic {
-            return Err(Error::Malformed("not Fanout chunk bytes (bad magic)".into()));
+            return Err(Error::Malformed(
+                "not Fanout chunk bytes (bad magic)".into(),
+            ));
         }
         match self.u8()? {
             VERSION => Ok(()),
-            v => Err(Error::Malformed(format!("chunk bytes version {v}, expected {VERSION}"))),
+            v => Err(Error::Malformed(format!(
+                "chunk bytes version {v}, expected {VERSION}"
+            ))),
         }
     }
     fn count(&mut self, min_item: usize) -> Result<usize> {
         let n = self.u32()? as usize;
         // Each item takes at least `min_item` bytes: reject counts that cannot fit.
         if n.saturating_mul(min_item) > self.data.len() - self.pos {
-            return Err(Error::Malformed(format!("chunk bytes claim {n} items, too many for their size")));
+            return Err(Error::Malformed(format!(
+                "chunk bytes claim {n} items, too many for their size"
+            )));
         }
         Ok(n)
     }
@@ -121,7 +135,9 @@ fn random_access_from(code: u8) -> RandomAccess {
 
 /// Serialises a chunk.
 pub fn chunk_to_bytes(chunk: &Chunk) -> Vec<u8> {
-    let mut w = Writer(Vec::with_capacity(chunk.byte_len() + 64 + chunk.units.len() * 32));
+    let mut w = Writer(Vec::with_capacity(
+        chunk.byte_len() + 64 + chunk.units.len() * 32,
+    ));
     w.0.extend_from_slice(CHUNK_MAGIC);
     w.u8(VERSION);
     w.u32(chunk.index);

@@ -139,7 +139,7 @@ els.cores.textContent = `${plural(cores, 'CPU thread')}`;
 
 els.workers.value = String(cores);
 els.workers.max = String(Math.max(64, cores));
-els.workersHelp.textContent = `Chunks encoded at once. Default: ${plural(cores, 'thread')} on this device.`;
+els.workersHelp.textContent = `Encoded at once; this device has ${plural(cores, 'thread')}.`;
 
 function syncOutputs() {
   els.speedOut.textContent = els.speed.value;
