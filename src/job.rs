@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::decode::VideoDecoder;
 use crate::deinterlace::Deinterlacer;
-use crate::encode::{Av1Encoder, Av1Settings, VideoFormat};
+use crate::encode::{Av1Encoder, Av1Settings, EncodedFrame, VideoFormat};
 use crate::error::{Error, Result};
 use crate::mux::mp4::annex_b_to_length_prefixed;
 use crate::picture::{Picture, Planes};
@@ -177,13 +177,13 @@ fn encode_chunk(
     let format = settings.format;
     let mut decoder = VideoDecoder::new();
     decoder.feed_parameter_sets(&chunk.parameter_sets)?;
-    let mut encoder = Av1Encoder::new(format, av1)?;
+    let encoder = Av1Encoder::new(format, av1)?;
     let deinterlace = match settings.deinterlace {
         Deinterlace::Auto => settings.interlaced_source,
         Deinterlace::On => true,
         Deinterlace::Off => false,
     };
-    let mut deinterlacer = deinterlace.then(|| Deinterlacer::new(settings.top_field_first));
+    let deinterlacer = deinterlace.then(|| Deinterlacer::new(settings.top_field_first));
 
     // Presentation order of the frames this chunk outputs.
     let mut order: Vec<i64> = chunk
@@ -195,34 +195,20 @@ fn encode_chunk(
     order.sort_unstable();
     let mut next_out = 0usize;
     let mut waiting: BTreeMap<i64, Slot> = BTreeMap::new();
-    let mut last_good: Option<Picture> = None;
     let mut stats = JobStats {
         deinterlaced: deinterlace,
         ..Default::default()
     };
-    let mut out_pts: Vec<i64> = Vec::with_capacity(order.len());
-    let mut frames = Vec::new();
+    let mut output = FrameOutput {
+        encoder,
+        deinterlacer,
+        out_pts: Vec::with_capacity(order.len()),
+        frames: Vec::with_capacity(order.len()),
+        last_good: None,
+    };
     // A damaged reference picture spoils everything after it until the next
     // random-access point.
     let mut tainted = false;
-
-    let emit = |picture: Picture,
-                pts: i64,
-                encoder: &mut Av1Encoder,
-                deinterlacer: &mut Option<Deinterlacer>,
-                out_pts: &mut Vec<i64>,
-                frames: &mut Vec<crate::encode::EncodedFrame>|
-     -> Result<()> {
-        out_pts.push(pts);
-        let ready = match deinterlacer {
-            Some(d) => d.push(picture),
-            None => Some(picture),
-        };
-        if let Some(p) = ready {
-            frames.extend(encoder.send(&p)?);
-        }
-        Ok(())
-    };
 
     for unit in &chunk.units {
         if unit.pts < chunk.start_pts {
@@ -254,28 +240,18 @@ fn encode_chunk(
         while let Some(slot) = order.get(next_out).and_then(|pts| waiting.remove(pts)) {
             let pts = order[next_out];
             next_out += 1;
-            let picture = match slot {
-                Slot::Good(p) => {
-                    last_good = Some(p.clone());
-                    p
-                }
+            match slot {
+                Slot::Good(p) => output.push_good(p, pts)?,
                 Slot::Damaged(own) => {
-                    stats.replaced_frames += u64::from(last_good.is_some());
-                    match (&last_good, own) {
+                    stats.replaced_frames += u64::from(output.last_good.is_some());
+                    let picture = match (&output.last_good, own) {
                         (Some(good), _) => good.clone(),
                         (None, Some(own)) => own,
                         (None, None) => grey(&format),
-                    }
+                    };
+                    output.push(picture, pts)?;
                 }
-            };
-            emit(
-                picture,
-                pts,
-                &mut encoder,
-                &mut deinterlacer,
-                &mut out_pts,
-                &mut frames,
-            )?;
+            }
             stats.frames += 1;
             if !progress(stats.frames) {
                 return Err(Error::Cancelled);
@@ -289,36 +265,7 @@ fn encode_chunk(
             order.len() - next_out
         )));
     }
-    if let Some(p) = deinterlacer.as_mut().and_then(Deinterlacer::flush) {
-        frames.extend(encoder.send(&p)?);
-    }
-    frames.extend(encoder.finish()?);
-    let av1c = encoder.av1c();
-    let samples = frames
-        .into_iter()
-        .map(|f| {
-            let pts = out_pts
-                .get(f.input_index as usize)
-                .copied()
-                .ok_or_else(|| {
-                    Error::Encoder("rav1e returned a frame it was never given".into())
-                })?;
-            Ok(Sample {
-                data: f.data,
-                pts,
-                dts: pts,
-                sync: f.keyframe,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    if samples.len() != out_pts.len() {
-        return Err(Error::Encoder(format!(
-            "chunk {}: {} frames in, {} out",
-            chunk.index,
-            out_pts.len(),
-            samples.len()
-        )));
-    }
+    let (samples, av1c) = output.finish(chunk.index)?;
     Ok(EncodedChunk {
         index: chunk.index,
         samples,
@@ -326,6 +273,72 @@ fn encode_chunk(
         avcc: None,
         stats,
     })
+}
+
+/// Pictures in presentation order → (deinterlacer) → encoder.
+struct FrameOutput {
+    encoder: Av1Encoder,
+    deinterlacer: Option<Deinterlacer>,
+    /// Source timestamp of each picture sent, by encoder input index.
+    out_pts: Vec<i64>,
+    frames: Vec<EncodedFrame>,
+    /// What a damaged frame repeats.
+    last_good: Option<Picture>,
+}
+
+impl FrameOutput {
+    fn push_good(&mut self, picture: Picture, pts: i64) -> Result<()> {
+        self.last_good = Some(picture.clone());
+        self.push(picture, pts)
+    }
+
+    fn push(&mut self, picture: Picture, pts: i64) -> Result<()> {
+        self.out_pts.push(pts);
+        let ready = match &mut self.deinterlacer {
+            Some(d) => d.push(picture),
+            None => Some(picture),
+        };
+        if let Some(p) = ready {
+            self.frames.extend(self.encoder.send(&p)?);
+        }
+        Ok(())
+    }
+
+    /// Flushes everything; returns the samples with their source
+    /// timestamps, and the `av1C`.
+    fn finish(mut self, chunk_index: u32) -> Result<(Vec<Sample>, Option<Vec<u8>>)> {
+        if let Some(p) = self.deinterlacer.as_mut().and_then(Deinterlacer::flush) {
+            self.frames.extend(self.encoder.send(&p)?);
+        }
+        self.frames.extend(self.encoder.finish()?);
+        if self.frames.len() != self.out_pts.len() {
+            return Err(Error::Encoder(format!(
+                "chunk {chunk_index}: {} frames in, {} out",
+                self.out_pts.len(),
+                self.frames.len()
+            )));
+        }
+        let out_pts = self.out_pts;
+        let samples = self
+            .frames
+            .into_iter()
+            .map(|f| {
+                let pts = out_pts
+                    .get(f.input_index as usize)
+                    .copied()
+                    .ok_or_else(|| {
+                        Error::Encoder("rav1e returned a frame it was never given".into())
+                    })?;
+                Ok(Sample {
+                    data: f.data,
+                    pts,
+                    dts: pts,
+                    sync: f.keyframe,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((samples, self.encoder.av1c()))
+    }
 }
 
 /// Mid-grey picture, for a damaged frame with nothing to repeat.

@@ -329,7 +329,13 @@ impl Analyzer {
                     self.first_sps = Some(sps.clone());
                 }
             }
-            if let Some((pps, _)) = self.splitter.params().pps.values().find(|(p, _)| p.slice_groups > 1) {
+            if let Some((pps, _)) = self
+                .splitter
+                .params()
+                .pps
+                .values()
+                .find(|(p, _)| p.slice_groups > 1)
+            {
                 return Err(Error::UnsupportedFeature(format!(
                     "flexible macroblock ordering (FMO, {} slice groups in PPS {})",
                     pps.slice_groups, pps.id

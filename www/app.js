@@ -35,6 +35,7 @@ const els = {
   lanes: $('lanes'),
   chunks: $('chunks'),
   chunkCount: $('chunk-count'),
+  runCard: $('run-card'),
   resultCard: $('result-card'),
   result: $('result'),
   download: $('download'),
@@ -200,7 +201,10 @@ function clearResult() {
 
 function resetBoard(workers) {
   tiles = [];
-  els.chunks.replaceChildren();
+  const empty = document.createElement('p');
+  empty.className = 'chunks-empty';
+  empty.textContent = 'Looking for keyframes to cut at…';
+  els.chunks.replaceChildren(empty);
   els.chunks.classList.remove('compact', 'tiny');
   els.chunkCount.textContent = '';
   els.progress.value = 0;
@@ -327,7 +331,14 @@ function statusText(p) {
 }
 
 function renderProgress(p) {
-  const frac = p.framesTotal > 0 ? Math.min(1, p.framesDone / p.framesTotal) : 0;
+  // While the planner is still reading, framesTotal only counts the chunks
+  // found so far; scale it by how much of the file has been read so the bar
+  // doesn't race ahead and then fall back.
+  let total = p.framesTotal;
+  if (!p.framesTotalFinal && p.bytesRead > 0 && p.totalBytes > p.bytesRead) {
+    total = Math.max(total, Math.round(total * (p.totalBytes / p.bytesRead)));
+  }
+  const frac = total > 0 ? Math.min(1, p.framesDone / total) : 0;
   const pct = Math.floor(frac * 1000) / 10;
   els.progress.value = pct;
   els.progress.textContent = `${pct}%`;
@@ -421,6 +432,9 @@ function beginRun(label) {
   els.filename.textContent = label;
   els.status.textContent = 'Reading…';
   resetBoard(readSettings().workers);
+  // Single-column layout: bring the fan-out into view.
+  const top = els.runCard.getBoundingClientRect().top;
+  if (top > window.innerHeight * 0.6) els.runCard.scrollIntoView({ behavior: 'smooth', block: 'start' });
   return run;
 }
 
