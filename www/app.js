@@ -483,7 +483,7 @@ function fail(run, err) {
     els.status.textContent = 'Cancelled';
     setState('cancelled');
   } else {
-    if (err && err.kind !== 'Cancelled') console.error(err);
+    console.warn('Fanout transcode failed:', err);
     showError(err);
     els.status.textContent = `Failed: ${(err && err.message) || err}`;
     setState('error');

@@ -1,0 +1,97 @@
+// The page as a person uses it: drop a file, watch the fan-out, play the
+// result, download it; an unsupported file shows its named error.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { open, corpus } from './harness.mjs';
+
+/** Drops the corpus file `name` on `#drop`, as a drag from the desktop would. */
+async function dropFile(page, name) {
+  await page.evaluate(async (name) => {
+    const blob = await (await fetch(`/corpus/${name}`)).blob();
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([blob], name, { type: 'video/mp2t' }));
+    const drop = document.getElementById('drop');
+    for (const type of ['dragenter', 'dragover', 'drop']) {
+      drop.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }
+  }, name);
+}
+
+const frames = (file) => Number(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0',
+  '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file]).toString().trim());
+const codecs = (file) => execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', file])
+  .toString().trim().split('\n').map((s) => s.trim());
+
+test('drop a file, watch the chunks, play and download the MP4', async () => {
+  const { url, context, close } = await open();
+  try {
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    await page.fill('#workers', '2');
+    await dropFile(page, 'muxjs-test-segment.ts');
+    await page.waitForFunction(() => document.body.dataset.state === 'running');
+    await page.waitForFunction(() => document.body.dataset.state !== 'running', null, { timeout: 180_000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.state), 'done', await page.textContent('#status'));
+    const tiles = await page.$$eval('#chunks .chunk', (els) => els.map((e) => e.dataset.state));
+    assert.equal(tiles.length, 5);
+    assert.ok(tiles.every((s) => s === 'done'));
+
+    // The result plays in the page's <video>.
+    const playback = await page.evaluate(async () => {
+      const video = document.getElementById('result');
+      video.muted = true;
+      if (video.readyState < 1) await new Promise((ok) => video.addEventListener('loadedmetadata', ok, { once: true }));
+      await video.play();
+      const start = video.currentTime;
+      await new Promise((ok) => setTimeout(ok, 1500));
+      return { width: video.videoWidth, height: video.videoHeight, advanced: video.currentTime - start, error: video.error?.message };
+    });
+    assert.equal(playback.error, undefined);
+    // The display size: 388x300 coded with the source's 237:235 pixel aspect (pasp).
+    const [w, h, sar] = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries',
+      'stream=width,height,sample_aspect_ratio', '-of', 'csv=p=0', corpus('muxjs-test-segment.ts')]).toString().trim().split(',');
+    const [num, den] = sar.split(':').map(Number);
+    assert.equal(playback.height, Number(h));
+    assert.ok(Math.abs(playback.width - Number(w) * num / den) < 1, `videoWidth ${playback.width}`);
+    assert.ok(playback.advanced > 0.5, `currentTime advanced ${playback.advanced} s`);
+
+    // Download it and check it with ffprobe.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    const file = join(await mkdtemp(join(tmpdir(), 'fanout-page-')), 'out.mp4');
+    await download.saveAs(file);
+    assert.equal(download.suggestedFilename(), 'muxjs-test-segment.mp4');
+    assert.equal(frames(file), frames(corpus('muxjs-test-segment.ts')));
+    assert.deepEqual(codecs(file).sort(), ['aac', 'av1']);
+    assert.match(await page.textContent('#summary'), /134/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('an unsupported file shows its named error and the page stays usable', async () => {
+  const { url, context, close } = await open();
+  try {
+    const page = await context.newPage();
+    await page.goto(url);
+    await dropFile(page, 'androidx-mpeg2video-unsupported.ts');
+    await page.waitForFunction(() => document.body.dataset.state === 'error', null, { timeout: 60_000 });
+    const message = await page.textContent('#error');
+    assert.match(message, /MPEG-2 video/);
+    assert.match(message, /H\.264/);
+    assert.ok(await page.isVisible('#error'));
+    // Usable again: the bundled sample in copy mode runs to the end.
+    await page.selectOption('#video', 'copy');
+    await page.click('#sample');
+    await page.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: 60_000 });
+    assert.ok(await page.isHidden('#error'));
+  } finally {
+    await close();
+  }
+});
