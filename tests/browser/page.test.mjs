@@ -22,7 +22,7 @@ async function dropFile(page, name) {
 }
 
 const frames = (file) => Number(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0',
-  '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file]).toString().trim());
+  '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file]).toString().trim().split('\n')[0]);
 const codecs = (file) => execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', file])
   .toString().trim().split('\n').map((s) => s.trim());
 
@@ -55,7 +55,7 @@ test('drop a file, watch the chunks, play and download the MP4', async () => {
     assert.equal(playback.error, undefined);
     // The display size: 388x300 coded with the source's 237:235 pixel aspect (pasp).
     const [w, h, sar] = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries',
-      'stream=width,height,sample_aspect_ratio', '-of', 'csv=p=0', corpus('muxjs-test-segment.ts')]).toString().trim().split(',');
+      'stream=width,height,sample_aspect_ratio', '-of', 'csv=p=0', corpus('muxjs-test-segment.ts')]).toString().trim().split('\n')[0].split(',');
     const [num, den] = sar.split(':').map(Number);
     assert.equal(playback.height, Number(h));
     assert.ok(Math.abs(playback.width - Number(w) * num / den) < 1, `videoWidth ${playback.width}`);
