@@ -1,32 +1,39 @@
-//! Prints the access units and the chunk plan of a transport stream.
-//! `cargo run --release --example inspect -- INPUT.ts [chunk_seconds]`
+//! Prints what Fanout sees in a transport stream: the chosen streams, the
+//! access units (timestamps, random access, damage) and the chunk plan.
+//!
+//! `cargo run --release --example inspect -- INPUT.ts [chunk_seconds] [--pes]`
 use fanout::codec::h264::AccessUnitSplitter;
 use fanout::demux::{DemuxEvent, TsDemuxer};
 use fanout::plan::ChunkPlanner;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
-    let data = std::fs::read(&args[1])?;
-    let seconds: f64 = args.get(2).map_or(Ok(2.0), |s| s.parse())?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let show_pes = args.iter().any(|a| a == "--pes");
+    let positional: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let path = positional
+        .first()
+        .ok_or("usage: inspect INPUT.ts [chunk_seconds] [--pes]")?;
+    let seconds: f64 = positional.get(1).map_or(Ok(2.0), |s| s.parse())?;
     let mut demux = TsDemuxer::new();
     let mut splitter = AccessUnitSplitter::new();
     let mut planner = ChunkPlanner::new(seconds, 3003);
-    demux.push(&data)?;
+    demux.push(&std::fs::read(path)?)?;
     demux.finish()?;
-    while let Some(e) = demux.next_event() {
-        match e {
+    while let Some(event) = demux.next_event() {
+        match event {
             DemuxEvent::Video(p) => {
-                if std::env::var("PES").is_ok() {
+                if show_pes {
+                    let head = &p.data[..p.data.len().min(12)];
                     println!(
-                        "pes @{} pts={:?} len={} dmg={} head={:02x?}",
+                        "pes @{} pts={:?} dts={:?} len={} damaged={} head={head:02x?}",
                         p.offset,
                         p.pts,
+                        p.dts,
                         p.data.len(),
-                        p.damaged,
-                        &p.data[..p.data.len().min(12)]
+                        p.damaged
                     );
                 }
-                splitter.push(&p.data, p.pts, p.dts, p.offset, p.damaged)
+                splitter.push(&p.data, p.pts, p.dts, p.offset, p.damaged);
             }
             DemuxEvent::Warning(w) => println!("warning: {w}"),
             DemuxEvent::Selected(s) => println!("{s:?}"),
@@ -36,7 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     splitter.finish();
     while let Some(u) = splitter.next_unit() {
         println!(
-            "unit @{} pts={:?} dts={:?} {:?} ref={} il={} dmg={} len={}",
+            "unit @{} pts={:?} dts={:?} {:?} ref={} interlaced={} damaged={} len={}",
             u.offset,
             u.pts,
             u.dts,
@@ -51,7 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     planner.finish();
     while let Some(c) = planner.next_chunk() {
         println!(
-            "chunk {} units={} out={} pts [{}, {})",
+            "chunk {} units={} frames={} pts [{}, {})",
             c.index,
             c.units.len(),
             c.output_frames(),
