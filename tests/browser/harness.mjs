@@ -36,3 +36,16 @@ export async function open({ isolation = true, root = www } = {}) {
     },
   };
 }
+
+/** Opens a page at `path` (a blank same-origin document by default), runs
+ * `fn(page)`, and always closes the browser and the server. */
+export async function withPage(fn, { path = 'fanout/package.json', ...options } = {}) {
+  const { url, context, close } = await open(options);
+  try {
+    const page = await context.newPage();
+    await page.goto(url + path);
+    return await fn(page);
+  } finally {
+    await close();
+  }
+}

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { open, repo, www } from './harness.mjs';
+import { withPage, repo, www } from './harness.mjs';
 
 const cli = join(repo, 'target', 'release', 'fanout');
 
@@ -42,10 +42,7 @@ async function transcodeInPage(page, url, options) {
 }
 
 test('browser output is byte-identical to the CLI, with workers in parallel', async () => {
-  const { url, context, close } = await open();
-  try {
-    const page = await context.newPage();
-    await page.goto(url + 'fanout/package.json');
+  await withPage(async (page) => {
     const r = await transcodeInPage(page, '/sample.ts', { workers: 2 });
     assert.ok(r.ok, r.message);
     assert.equal(r.isolated, true);
@@ -61,32 +58,22 @@ test('browser output is byte-identical to the CLI, with workers in parallel', as
     const fromCli = await readFile(join(dir, 'cli.mp4'));
     assert.equal(fromBrowser.length, fromCli.length);
     assert.ok(fromBrowser.equals(fromCli), 'browser and CLI MP4s differ');
-  } finally {
-    await close();
-  }
+  });
 });
 
 test('a page without cross-origin isolation still runs more than one worker', async () => {
-  const { url, context, close } = await open({ isolation: false });
-  try {
-    const page = await context.newPage();
-    await page.goto(url + 'fanout/package.json');
+  await withPage(async (page) => {
     // The first 4 s: three chunks, so both workers get one.
     const r = await transcodeInPage(page, '/sample.ts', { workers: 2, duration: 4 });
     assert.ok(r.ok, r.message);
     assert.equal(r.isolated, false);
     assert.equal(r.stats.frames, 60);
     assert.equal(r.maxBusyWorkers, 2);
-  } finally {
-    await close();
-  }
+  }, { isolation: false });
 });
 
 test('cancel stops every worker and rejects with Cancelled', async () => {
-  const { url, context, close } = await open();
-  try {
-    const page = await context.newPage();
-    await page.goto(url + 'fanout/package.json');
+  await withPage(async (page) => {
     const r = await page.evaluate(async () => {
       const { transcode } = await import('/fanout/index.js');
       const blob = await (await fetch('/sample.ts')).blob();
@@ -116,16 +103,11 @@ test('cancel stops every worker and rejects with Cancelled', async () => {
     // The page is usable again: a new transcode works.
     const again = await transcodeInPage(page, '/sample.ts', { workers: 2, video: 'copy' });
     assert.ok(again.ok, again.message);
-  } finally {
-    await close();
-  }
+  });
 });
 
 test('unsupported and broken inputs reject with named errors', async () => {
-  const { url, context, close } = await open();
-  try {
-    const page = await context.newPage();
-    await page.goto(url + 'fanout/package.json');
+  await withPage(async (page) => {
     const r = await page.evaluate(async () => {
       const { transcode } = await import('/fanout/index.js');
       const mpeg2 = await (await fetch('/corpus/androidx-mpeg2video-unsupported.ts')).blob();
@@ -138,7 +120,5 @@ test('unsupported and broken inputs reject with named errors', async () => {
     assert.equal(r[0].kind, 'UnsupportedCodec');
     assert.match(r[0].message, /MPEG-2 video/);
     assert.equal(r[1].kind, 'NotTransportStream');
-  } finally {
-    await close();
-  }
+  });
 });

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { open, corpus } from './harness.mjs';
+import { withPage, corpus } from './harness.mjs';
 
 /** Drops the corpus file `name` on `#drop`, as a drag from the desktop would. */
 async function dropFile(page, name) {
@@ -27,12 +27,10 @@ const codecs = (file) => execFileSync('ffprobe', ['-v', 'error', '-show_entries'
   .toString().trim().split('\n').map((s) => s.trim());
 
 test('drop a file, watch the chunks, play and download the MP4', async () => {
-  const { url, context, close } = await open();
-  try {
-    const page = await context.newPage();
+  await withPage(async (page) => {
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(url);
+    await page.reload();
     await page.fill('#workers', '2');
     await dropFile(page, 'muxjs-test-segment.ts');
     await page.waitForFunction(() => document.body.dataset.state === 'running');
@@ -70,16 +68,11 @@ test('drop a file, watch the chunks, play and download the MP4', async () => {
     assert.deepEqual(codecs(file).sort(), ['aac', 'av1']);
     assert.match(await page.textContent('#summary'), /134/);
     assert.deepEqual(errors, []);
-  } finally {
-    await close();
-  }
+  }, { path: '' });
 });
 
 test('an unsupported file shows its named error and the page stays usable', async () => {
-  const { url, context, close } = await open();
-  try {
-    const page = await context.newPage();
-    await page.goto(url);
+  await withPage(async (page) => {
     await dropFile(page, 'androidx-mpeg2video-unsupported.ts');
     await page.waitForFunction(() => document.body.dataset.state === 'error', null, { timeout: 60_000 });
     const message = await page.textContent('#error');
@@ -91,7 +84,5 @@ test('an unsupported file shows its named error and the page stays usable', asyn
     await page.click('#sample');
     await page.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: 60_000 });
     assert.ok(await page.isHidden('#error'));
-  } finally {
-    await close();
-  }
+  }, { path: '' });
 });

@@ -188,16 +188,14 @@ pub fn probe(path: &Path) -> Probe {
     p
 }
 
-/// Frames ffmpeg decodes from the first video stream (`limit`: only the
-/// first that many seconds). Asserts ffmpeg reports no decode error when
-/// `clean` is set.
-pub fn decoded_frames(path: &Path, limit: Option<f64>, clean: bool) -> u64 {
+/// Runs ffmpeg's `framemd5` over the first video stream (only the first
+/// `limit` seconds when set); returns one MD5 per decoded frame, in display
+/// order, and what ffmpeg printed on stderr.
+fn framemd5(path: &Path, limit: Option<f64>) -> (Vec<String>, String) {
     let mut cmd = Command::new("ffmpeg");
     cmd.args(["-v", "error", "-i"]).arg(path);
-    let t;
     if let Some(limit) = limit {
-        t = format!("{limit}");
-        cmd.args(["-t", &t]);
+        cmd.args(["-t", &limit.to_string()]);
     }
     cmd.args([
         "-map",
@@ -210,38 +208,32 @@ pub fn decoded_frames(path: &Path, limit: Option<f64>, clean: bool) -> u64 {
     ]);
     let out = cmd.output().expect("run ffmpeg");
     assert!(out.status.success(), "ffmpeg failed on {}", path.display());
+    let md5s = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| l.rsplit(',').next().map(|s| s.trim().to_string()))
+        .collect();
+    (md5s, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Frames ffmpeg decodes from the first video stream (`limit`: only the
+/// first that many seconds). Asserts ffmpeg reports no decode error when
+/// `clean` is set.
+pub fn decoded_frames(path: &Path, limit: Option<f64>, clean: bool) -> u64 {
+    let (md5s, errors) = framemd5(path, limit);
     if clean {
-        let err = String::from_utf8_lossy(&out.stderr);
         assert!(
-            err.trim().is_empty(),
-            "ffmpeg reported decode errors in {}: {err}",
+            errors.trim().is_empty(),
+            "ffmpeg reported decode errors in {}: {errors}",
             path.display()
         );
     }
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .count() as u64
+    md5s.len() as u64
 }
 
 /// Per-frame MD5s of the decoded video (display order).
 pub fn frame_md5s(path: &Path) -> Vec<String> {
-    let out = run(Command::new("ffmpeg")
-        .args(["-v", "quiet", "-i"])
-        .arg(path)
-        .args([
-            "-map",
-            "0:v:0",
-            "-fps_mode",
-            "passthrough",
-            "-f",
-            "framemd5",
-            "-",
-        ]));
-    out.lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.rsplit(',').next().map(|s| s.trim().to_string()))
-        .collect()
+    framemd5(path, None).0
 }
 
 /// Video packet presentation times (seconds) as ffprobe reads them.
