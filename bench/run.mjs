@@ -67,17 +67,65 @@ async function chromiumRss() {
 }
 
 const runs = [];
+/** Measures a finished run and rewrites the results, so nothing is lost if a later run fails. */
+async function record(run) {
+  const bytes = await readFile(run.output);
+  run.bytes = bytes.length;
+  run.sha256 = createHash('sha256').update(bytes).digest('hex');
+  // Byte-identical outputs have the same PSNR: measure once.
+  run.psnrY = runs.find((r) => r.sha256 === run.sha256)?.psnrY ?? psnrY(run.output);
+  run.fps = frames / run.wall;
+  runs.push(run);
+  await writeReport();
+}
+
+async function writeReport() {
+  await mkdir(join(repo, 'bench', 'results'), { recursive: true });
+  const date = new Date().toISOString().slice(0, 10);
+  const find = (prefix) => runs.find((r) => r.name.startsWith(prefix));
+  const n1 = find('Fanout native --jobs 1'), n2 = find('Fanout native --jobs 2'), ref = find('ffmpeg');
+  const b1 = find('Fanout in Chromium, 1'), b2 = find('Fanout in Chromium, 2');
+  const chromium = execFileSync('/usr/bin/chromium', ['--version']).toString().trim();
+  const ffmpeg = execFileSync('ffmpeg', ['-version']).toString().split('\n')[0].split(' ').slice(0, 3).join(' ');
+  const lines = [
+    `# Benchmark, ${date}`,
+    '',
+    `Command: \`node bench/run.mjs ${process.argv.slice(2).join(' ')}\` on ${cpus().length} cores (${cpus()[0].model}); ${ffmpeg}; ${chromium}.`,
+    `Input: ${seconds} s ${size} 30 fps testsrc2 with temporal noise, libx264 2 s GOPs + AAC, ${frames} frames. rav1e speed ${speed}, quantizer ${quantizer}; Fanout with 2 s chunks, rav1e without assembly (identical bytes natively and in wasm), wasm built with simd128, one wasm instance per worker.`,
+    '',
+    '| run | wall s | fps | × real time | peak memory MB | output MB | kbit/s | PSNR-Y dB |',
+    '|---|---|---|---|---|---|---|---|',
+    ...runs.map((r) => `| ${r.name} | ${r.wall.toFixed(1)} | ${r.fps.toFixed(2)} | ${(seconds / r.wall).toFixed(3)} | ${(r.peakBytes / 1e6).toFixed(0)} | ${(r.bytes / 1e6).toFixed(2)} | ${(r.bytes * 8 / seconds / 1000).toFixed(0)} | ${r.psnrY.toFixed(2)} |`),
+    '',
+  ];
+  if (n1 && n2) lines.push(`- --jobs 2 over --jobs 1: ${(n1.wall / n2.wall).toFixed(2)}× faster`);
+  if (n1 && ref) lines.push(`- Fanout native per job vs ffmpeg + librav1e on one thread (fps): ${(ref.wall / n1.wall).toFixed(2)}`);
+  if (n1 && n2 && ref && b1 && b2) {
+    lines.push(
+      `- 2 workers over 1 in Chromium: ${(b1.wall / b2.wall).toFixed(2)}× faster`,
+      `- browser / native (fps): 1 worker vs --jobs 1 ${(n1.wall / b1.wall).toFixed(2)}, 2 workers vs --jobs 2 ${(n2.wall / b2.wall).toFixed(2)}`,
+      `- browser per worker vs ffmpeg + librav1e on one thread (fps): ${(ref.wall / b1.wall).toFixed(2)}`,
+      `- browser output byte-identical to native: ${b2.sha256 === n2.sha256 && b1.sha256 === n1.sha256 ? 'yes' : 'NO'}`,
+      `- one encoder's wasm memory (largest worker instance): ${(b2.peakWorkerMemory / 1048576).toFixed(0)} MiB; browser peak memory is the sum of the resident sets of all Chromium processes, sampled every 0.5 s`,
+    );
+  }
+  lines.push('- native and ffmpeg peak memory: maximum resident set from /usr/bin/time -v');
+  await writeFile(join(repo, 'bench', 'results', `${date}.md`), lines.join('\n') + '\n');
+  await writeFile(join(repo, 'bench', 'results', `${date}.json`), JSON.stringify({ date, seconds, size, frames, speed, quantizer, runs }, null, 2) + '\n');
+  console.log(lines.join('\n'));
+}
+
 const cli = join(repo, 'target', 'release', 'fanout');
 for (const jobs of [1, 2]) {
   const output = join(work, `native-jobs${jobs}.mp4`);
   const t = timed(cli, [input, '-o', output, '--jobs', String(jobs), '--speed', String(speed), '--quality', String(quantizer), '--json']);
-  runs.push({ name: `Fanout native --jobs ${jobs}`, parallel: jobs, ...t, output });
+  await record({ name: `Fanout native --jobs ${jobs}`, parallel: jobs, ...t, output });
 }
 {
   const output = join(work, 'ffmpeg-librav1e.mp4');
   const t = timed('ffmpeg', ['-v', 'error', '-y', '-i', input, '-fps_mode', 'passthrough', '-c:v', 'librav1e',
     '-speed', String(speed), '-qp', String(quantizer), '-rav1e-params', 'threads=1', '-c:a', 'copy', output]);
-  runs.push({ name: 'ffmpeg + librav1e, 1 thread', parallel: 1, ...t, output });
+  await record({ name: 'ffmpeg + librav1e, 1 thread', parallel: 1, ...t, output });
 }
 if (browser) {
   const served = join(www, 'bench-input.ts');
@@ -107,7 +155,7 @@ if (browser) {
           a.click();
         })]);
         await download.saveAs(output);
-        runs.push({ name: `Fanout in Chromium, ${workers} worker${workers > 1 ? 's' : ''}`, parallel: workers, wall, peakBytes: peak, output, peakWorkerMemory: r.peakWorkerMemory });
+        await record({ name: `Fanout in Chromium, ${workers} worker${workers > 1 ? 's' : ''}`, parallel: workers, wall, peakBytes: peak, output, peakWorkerMemory: r.peakWorkerMemory });
       } finally {
         await close();
       }
@@ -116,43 +164,3 @@ if (browser) {
     await rm(served, { force: true });
   }
 }
-for (const r of runs) {
-  const bytes = await readFile(r.output);
-  r.bytes = bytes.length;
-  r.sha256 = createHash('sha256').update(bytes).digest('hex');
-  r.psnrY = psnrY(r.output);
-  r.fps = frames / r.wall;
-}
-
-const date = new Date().toISOString().slice(0, 10);
-const find = (prefix) => runs.find((r) => r.name.startsWith(prefix));
-const n1 = find('Fanout native --jobs 1'), n2 = find('Fanout native --jobs 2'), ref = find('ffmpeg');
-const b1 = find('Fanout in Chromium, 1'), b2 = find('Fanout in Chromium, 2');
-const chromium = execFileSync('/usr/bin/chromium', ['--version']).toString().trim();
-const ffmpeg = execFileSync('ffmpeg', ['-version']).toString().split('\n')[0].split(' ').slice(0, 3).join(' ');
-const lines = [
-  `# Benchmark, ${date}`,
-  '',
-  `Command: \`node bench/run.mjs ${process.argv.slice(2).join(' ')}\` on ${cpus().length} cores (${cpus()[0].model}); ${ffmpeg}; ${chromium}.`,
-  `Input: ${seconds} s ${size} 30 fps testsrc2 with temporal noise, libx264 2 s GOPs + AAC, ${frames} frames. rav1e speed ${speed}, quantizer ${quantizer}; Fanout with 2 s chunks, rav1e without assembly (identical bytes natively and in wasm), wasm built with simd128, one wasm instance per worker.`,
-  '',
-  '| run | wall s | fps | × real time | peak memory MB | output MB | kbit/s | PSNR-Y dB |',
-  '|---|---|---|---|---|---|---|---|',
-  ...runs.map((r) => `| ${r.name} | ${r.wall.toFixed(1)} | ${r.fps.toFixed(2)} | ${(seconds / r.wall).toFixed(3)} | ${(r.peakBytes / 1e6).toFixed(0)} | ${(r.bytes / 1e6).toFixed(2)} | ${(r.bytes * 8 / seconds / 1000).toFixed(0)} | ${r.psnrY.toFixed(2)} |`),
-  '',
-  `- --jobs 2 over --jobs 1: ${(n1.wall / n2.wall).toFixed(2)}× faster`,
-  `- Fanout native per job vs ffmpeg + librav1e on one thread (fps): ${(ref.wall / n1.wall).toFixed(2)}`,
-];
-if (b1 && b2) {
-  lines.push(
-    `- 2 workers over 1 in Chromium: ${(b1.wall / b2.wall).toFixed(2)}× faster`,
-    `- browser / native (fps): 1 worker vs --jobs 1 ${(n1.wall / b1.wall).toFixed(2)}, 2 workers vs --jobs 2 ${(n2.wall / b2.wall).toFixed(2)}`,
-    `- browser per worker vs ffmpeg + librav1e on one thread (fps): ${(ref.wall / b1.wall).toFixed(2)}`,
-    `- browser output byte-identical to native: ${b2.sha256 === n2.sha256 && b1.sha256 === n1.sha256 ? 'yes' : 'NO'}`,
-    `- one encoder's wasm memory (largest worker instance): ${(b2.peakWorkerMemory / 1048576).toFixed(0)} MiB; browser peak memory is the sum of the resident sets of all Chromium processes, sampled every 0.5 s`,
-  );
-}
-lines.push('- native and ffmpeg peak memory: maximum resident set from /usr/bin/time -v');
-await writeFile(join(repo, 'bench', 'results', `${date}.md`), lines.join('\n') + '\n');
-await writeFile(join(repo, 'bench', 'results', `${date}.json`), JSON.stringify({ date, seconds, size, frames, speed, quantizer, runs }, null, 2) + '\n');
-console.log(lines.join('\n'));

@@ -122,3 +122,42 @@ test('unsupported and broken inputs reject with named errors', async () => {
     assert.equal(r[1].kind, 'NotTransportStream');
   });
 });
+
+test('a crashed worker is replaced and its chunk retried once, then the error names the chunk', async () => {
+  await withPage(async (page) => {
+    const r = await page.evaluate(async () => {
+      const { transcode } = await import('/fanout/index.js');
+      const blob = await (await fetch('/sample.ts')).blob();
+      // Make chunk workers "crash" (as a trap or out-of-memory would) on
+      // the chunks in `crashing`, up to `times` times each.
+      const Native = self.Worker;
+      const crash = (crashing, times) => {
+        const crashes = new Map();
+        self.Worker = class extends Native {
+          postMessage(message, transfer) {
+            const n = crashes.get(message?.index) ?? 0;
+            if (message?.type === 'run' && crashing.includes(message.index) && n < times) {
+              crashes.set(message.index, n + 1);
+              setTimeout(() => this.onerror?.(new ErrorEvent('error', { message: 'simulated crash' })), 10);
+              return;
+            }
+            super.postMessage(message, transfer);
+          }
+        };
+        return crashes;
+      };
+      const once = crash([1], 1);
+      const survived = await transcode(blob, { workers: 2, video: 'copy' })
+        .then((x) => ({ frames: x.stats.frames }), (e) => ({ kind: e.kind }));
+      crash([2], 5);
+      const failed = await transcode(blob, { workers: 2, video: 'copy' })
+        .then(() => ({}), (e) => ({ kind: e.kind, message: e.message }));
+      self.Worker = Native;
+      return { survived, crashesOnce: once.get(1), failed };
+    });
+    assert.equal(r.crashesOnce, 1);
+    assert.equal(r.survived.frames, 134, 'the retried chunk completed the file');
+    assert.equal(r.failed.kind, 'WorkerCrashed');
+    assert.match(r.failed.message, /chunk 2 \(source time 5\.40 s to 7\.40 s\) crashed twice/);
+  });
+});
