@@ -136,7 +136,10 @@ pub fn transcode<R: Read, S: Sink>(
             }
         }
         if let Some(asm) = &mut assembler {
-            asm.add_audio(analyzer.take_audio());
+            asm.add_audio(analyzer.take_audio())?;
+            if !reading {
+                asm.end_of_audio()?;
+            }
             // 3. Hand chunks to the pool.
             let job = analyzer
                 .job_settings()

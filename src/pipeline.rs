@@ -583,6 +583,9 @@ pub struct Summary {
     pub warnings: Vec<Warning>,
 }
 
+/// Chunks held while their audio has not arrived (audio that stops early).
+const MAX_CHUNKS_WAITING_FOR_AUDIO: usize = 32;
+
 /// Writes encoded chunks and audio to the MP4 in order.
 pub struct Assembler<S: Sink> {
     sink: S,
@@ -600,6 +603,9 @@ pub struct Assembler<S: Sink> {
     frame_ticks: i64,
     /// The first chunk's `av1C`: every chunk must match it.
     av1c: Option<Vec<u8>>,
+    /// Latest audio timestamp received, and whether all audio is in.
+    audio_horizon: i64,
+    audio_complete: bool,
 }
 
 impl<S: Sink> Assembler<S> {
@@ -622,6 +628,8 @@ impl<S: Sink> Assembler<S> {
             audio_frames: 0,
             frame_ticks: (TICKS_PER_SECOND * i64::from(den) / i64::from(num.max(1))).max(1),
             av1c: None,
+            audio_horizon: i64::MIN,
+            audio_complete: false,
         }
     }
 
@@ -631,8 +639,18 @@ impl<S: Sink> Assembler<S> {
     }
 
     /// Queues demuxed audio frames; they are interleaved with the video.
-    pub fn add_audio(&mut self, frames: Vec<AudioFrame>) {
+    pub fn add_audio(&mut self, frames: Vec<AudioFrame>) -> Result<()> {
+        if let Some(last) = frames.last() {
+            self.audio_horizon = self.audio_horizon.max(last.pts);
+        }
         self.audio.extend(frames);
+        self.write_ready()
+    }
+
+    /// No more audio will come (the input has ended).
+    pub fn end_of_audio(&mut self) -> Result<()> {
+        self.audio_complete = true;
+        self.write_ready()
     }
 
     /// Chunks received but not yet written (waiting for an earlier one).
@@ -648,7 +666,26 @@ impl<S: Sink> Assembler<S> {
     /// Adds a finished chunk; writes it and any chunks it unblocks.
     pub fn add_chunk(&mut self, chunk: EncodedChunk) -> Result<()> {
         self.waiting.insert(chunk.index, chunk);
-        while let Some(chunk) = self.waiting.remove(&self.next_index) {
+        self.write_ready()
+    }
+
+    /// Writes the next chunks in order, each once all the audio that goes
+    /// before it has arrived. Waiting for the audio (rather than writing
+    /// whatever audio is there) makes the interleaving, and so the file's
+    /// bytes, independent of how far ahead the input was read: the CLI with
+    /// any `--jobs` and the browser give the same file.
+    fn write_ready(&mut self) -> Result<()> {
+        while let Some(chunk) = self.waiting.get(&self.next_index) {
+            let end = chunk.samples.iter().map(|s| s.pts).max().unwrap_or(self.last_pts);
+            let audio_known = self.audio_info.is_none()
+                || self.audio_complete
+                || self.audio_horizon >= end
+                // Safety valve when audio stops early: bounded memory wins.
+                || self.waiting.len() > MAX_CHUNKS_WAITING_FOR_AUDIO;
+            if !audio_known {
+                break;
+            }
+            let chunk = self.waiting.remove(&self.next_index).expect("present");
             self.write_chunk(chunk)?;
             self.next_index += 1;
         }
@@ -753,6 +790,7 @@ impl<S: Sink> Assembler<S> {
     /// Writes the rest of the audio and the header. `expected_chunks` guards
     /// against a face that lost a chunk.
     pub fn finish(mut self, expected_chunks: u32) -> Result<(Summary, S)> {
+        self.end_of_audio()?;
         if self.next_index != expected_chunks || !self.waiting.is_empty() {
             return Err(Error::Encoder(format!(
                 "only {} of {} chunks arrived",

@@ -189,9 +189,10 @@ impl WasmAssembler {
             .ok_or_else(|| js_error(Error::Mux("assembler already finished".into())))
     }
 
-    /// Adds audio in the form `WasmAnalyzer::takeAudio` gives it.
+    /// Adds audio in the form `WasmAnalyzer::takeAudio` gives it. Returns
+    /// the payload bytes that became ready (chunks waiting for this audio).
     #[wasm_bindgen(js_name = addAudio)]
-    pub fn add_audio(&mut self, bytes: &[u8]) -> Result<(), JsValue> {
+    pub fn add_audio(&mut self, bytes: &[u8]) -> Result<Vec<u8>, JsValue> {
         let mut frames = Vec::new();
         let mut pos = 0;
         while pos + 12 <= bytes.len() {
@@ -207,8 +208,17 @@ impl WasmAssembler {
             });
             pos += 12 + len;
         }
-        self.assembler()?.add_audio(frames);
-        Ok(())
+        let asm = self.assembler()?;
+        asm.add_audio(frames).map_err(js_error)?;
+        Ok(std::mem::take(&mut asm.sink_mut().pending))
+    }
+
+    /// No more audio will come. Returns the payload bytes that became ready.
+    #[wasm_bindgen(js_name = endOfAudio)]
+    pub fn end_of_audio(&mut self) -> Result<Vec<u8>, JsValue> {
+        let asm = self.assembler()?;
+        asm.end_of_audio().map_err(js_error)?;
+        Ok(std::mem::take(&mut asm.sink_mut().pending))
     }
 
     /// Adds an encoded chunk (wire bytes, any order). Returns the payload

@@ -15,6 +15,11 @@ let planned = 0;
 let wanted = 0;
 let reading = false;
 
+/** Sends payload bytes that became ready; `ack` answers an 'encoded' message. */
+function postPart(part, ack) {
+  if (part.byteLength > 0 || ack) self.postMessage({ type: 'part', part: part.buffer, ack }, [part.buffer]);
+}
+
 function fail(err) {
   self.postMessage({ type: 'error', name: err?.name ?? 'Error', message: String(err?.message ?? err) });
 }
@@ -35,7 +40,10 @@ function drainAnalyzer() {
       self.postMessage({ type: 'format', jobSettings: job });
     }
   }
-  if (assembler) assembler.addAudio(analyzer.takeAudio());
+  if (assembler) {
+    postPart(assembler.addAudio(analyzer.takeAudio()), false);
+    if (eof) postPart(assembler.endOfAudio(), false);
+  }
   const warnings = JSON.parse(analyzer.takeWarnings());
   const stats = JSON.parse(analyzer.planStats());
   self.postMessage({
@@ -81,8 +89,7 @@ self.onmessage = async ({ data }) => {
         await readUntilWanted();
         break;
       case 'encoded': {
-        const part = assembler.addChunk(new Uint8Array(data.bytes));
-        self.postMessage({ type: 'part', index: data.index, part: part.buffer }, [part.buffer]);
+        postPart(assembler.addChunk(new Uint8Array(data.bytes)), true);
         break;
       }
       case 'finish': {

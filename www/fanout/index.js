@@ -258,7 +258,7 @@ export function transcode(input, options = {}) {
           break;
         case 'part':
           if (data.part.byteLength > 0) parts.push(data.part);
-          muxed += 1;
+          if (data.ack) muxed += 1;
           maybeFinish();
           break;
         case 'done': {
