@@ -676,7 +676,12 @@ impl<S: Sink> Assembler<S> {
     /// any `--jobs` and the browser give the same file.
     fn write_ready(&mut self) -> Result<()> {
         while let Some(chunk) = self.waiting.get(&self.next_index) {
-            let end = chunk.samples.iter().map(|s| s.pts).max().unwrap_or(self.last_pts);
+            let end = chunk
+                .samples
+                .iter()
+                .map(|s| s.pts)
+                .max()
+                .unwrap_or(self.last_pts);
             let audio_known = self.audio_info.is_none()
                 || self.audio_complete
                 || self.audio_horizon >= end
