@@ -583,6 +583,17 @@ pub struct Summary {
     pub warnings: Vec<Warning>,
 }
 
+/// Presentation time of a chunk's last frame (`fallback` when it has none):
+/// audio before it is written before the chunk.
+fn chunk_end(chunk: &EncodedChunk, fallback: i64) -> i64 {
+    chunk
+        .samples
+        .iter()
+        .map(|s| s.pts)
+        .max()
+        .unwrap_or(fallback)
+}
+
 /// Chunks held while their audio has not arrived (audio that stops early).
 const MAX_CHUNKS_WAITING_FOR_AUDIO: usize = 32;
 
@@ -676,12 +687,7 @@ impl<S: Sink> Assembler<S> {
     /// any `--jobs` and the browser give the same file.
     fn write_ready(&mut self) -> Result<()> {
         while let Some(chunk) = self.waiting.get(&self.next_index) {
-            let end = chunk
-                .samples
-                .iter()
-                .map(|s| s.pts)
-                .max()
-                .unwrap_or(self.last_pts);
+            let end = chunk_end(chunk, self.last_pts);
             let audio_known = self.audio_info.is_none()
                 || self.audio_complete
                 || self.audio_horizon >= end
@@ -760,12 +766,7 @@ impl<S: Sink> Assembler<S> {
             self.av1c = chunk.av1c.clone();
         }
         self.muxer(&chunk)?;
-        let chunk_end = chunk
-            .samples
-            .iter()
-            .map(|s| s.pts)
-            .max()
-            .unwrap_or(self.last_pts);
+        let chunk_end = chunk_end(&chunk, self.last_pts);
         self.write_audio_before(chunk_end)?;
         let muxer = self.muxer.as_mut().expect("created above");
         for sample in &chunk.samples {
