@@ -1,166 +1,219 @@
-// Fanout's benchmark: one generated input, transcoded in one run by
-//   - the native CLI with --jobs 1 and --jobs 2,
-//   - ffmpeg + librav1e on one thread (rav1e with its assembly: the ceiling
-//     for the same encoder) at the same speed preset and quantizer,
-//   - Fanout in headless Chromium with 1 and 2 workers (`--no-browser` skips).
-// For each: wall time, fps, × real time, peak memory, size, bitrate and
-// PSNR-Y against the source; then the ratios.
+// Fanout's benchmark. `bench/run` installs and builds what it needs and runs
+// this; `node bench/run.mjs [options]` runs it on what is already built.
 //
-//   node bench/run.mjs [seconds=60] [size=1280x720] [--no-browser]
+// Phases (all by default; --phases=speed,seam,rd picks, --skip=NAME drops):
+//   speed  every contender on each full input at the default quality point:
+//          wall, fps, × real time, peak memory, size, bitrate, PSNR, SSIM;
+//          Fanout's per-chunk timeline feeds the scaling model (modelled).
+//   seam   the 720p camera-like input (an excerpt, 1 s GOPs so 1 s chunks are
+//          possible) encoded natively as one chunk and in chunks of 1, 2, 5,
+//          10 s: bitrate penalty and PSNR at frames next to chunk seams.
+//   rd     a quality sweep (3-4 points) on the first --rd-seconds of each
+//          input; BD-rate of each encoder against ffmpeg + librav1e.
 //
-// Writes bench/results/<date>.{md,json}. Not run in CI: at 720p it takes
-// about an hour on 2 cores.
-import { execFileSync, spawnSync } from 'node:child_process';
+// Options (defaults in brackets):
+//   --quick                 tiny inputs (3 s, 320x180), one quality point: a smoke test
+//   --seconds=N [60]        length of the generated inputs for the speed runs
+//   --cam-size=WxH [1280x720]  --cuts-size=WxH [1920x1080]  --cut-seconds=N [4]
+//   --broadcast-seconds=N [0: the whole 12 s corpus file]
+//   --inputs=cam,cuts,broadcast      --phases=speed,seam,rd
+//   --only=ID,ID / --skip=ID,ID      contender ids (globs allowed: fanout-*), or phase/input names in --skip
+//   --no-browser            skip the contenders that run in Chromium
+//   --rd-seconds=N [10]     excerpt length for the quality sweep
+//   --points=Q,Q,.. [60,100,140,180]  nominal rav1e quantizers of the sweep
+//   --quality=Q [100]       quantizer of the speed runs     --speed=S [10] rav1e speed preset
+//   --chunk-seconds=N [2]   Fanout's chunk length           --seam-seconds=N [20]
+//   --chunk-lengths=1,2,5,10   chunk lengths for the seam test
+//   --svt-preset=N [10]  --aom-cpu-used=N [8]  --aom-rt-cpu-used=N [8]  --x264-preset=P [veryfast]
+//   --out=DIR               results folder [bench/results/<date>, -b, -c... if taken]
+//
+// Every number comes from this run; only the generated inputs are cached
+// (bench/work). Results are rewritten after every run, so a crash loses
+// nothing already measured.
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
-import { open, repo, www } from '../tests/browser/harness.mjs';
+import { basename, join, relative } from 'node:path';
+import { ANCHOR, CONTENDERS, describe, runContender, settingFor } from './lib/contenders.mjs';
+import { inputKinds, probe } from './lib/inputs.mjs';
+import { perFramePsnr, quality, videoPackets } from './lib/metrics.mjs';
+import { timelineOf } from './lib/model.mjs';
+import { render } from './lib/report.mjs';
+import { collectVersions } from './lib/versions.mjs';
+import { log, repo } from './lib/util.mjs';
 
-const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const seconds = Number(args[0] ?? 60);
-const size = args[1] ?? '1280x720';
-const browser = !process.argv.includes('--no-browser');
-const speed = 10;
-const quantizer = 100;
-const work = join(repo, 'bench', 'work');
-await mkdir(work, { recursive: true });
-await mkdir(join(repo, 'bench', 'results'), { recursive: true });
-
-const input = join(work, `input-${size}-${seconds}s.ts`);
-if (!(await stat(input).catch(() => null))) {
-  // Camera-like: a moving test pattern with temporal noise, 30 fps, 2 s GOPs, AAC.
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=30,noise=alls=4:allf=t`,
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', String(seconds),
-    '-c:v', 'libx264', '-preset', 'veryfast', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0',
-    '-c:a', 'aac', '-b:a', '96k', '-f', 'mpegts', input]);
+// ---- options ----
+const argv = process.argv.slice(2);
+const opt = {};
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  if (!a.startsWith('--')) throw new Error(`unexpected argument ${a} (options are --name=value)`);
+  const eq = a.indexOf('=');
+  if (eq > 0) opt[a.slice(2, eq)] = a.slice(eq + 1);
+  else if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--') && !['quick', 'no-browser'].includes(a.slice(2))) opt[a.slice(2)] = argv[++i];
+  else opt[a.slice(2)] = true;
 }
-const frames = Number(execFileSync('ffprobe', ['-v', 'error', '-count_packets', '-select_streams', 'v:0',
-  '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', input]).toString().trim().split('\n')[0]);
+const list = (v) => String(v).split(',').map((s) => s.trim()).filter(Boolean);
+const quick = !!opt.quick;
+const cfg = {
+  quick,
+  seconds: Number(opt.seconds ?? (quick ? 3 : 60)),
+  camSize: opt['cam-size'] ?? (quick ? '320x180' : '1280x720'),
+  cutsSize: opt['cuts-size'] ?? (quick ? '320x180' : '1920x1080'),
+  cutSeconds: Number(opt['cut-seconds'] ?? (quick ? 1 : 4)),
+  broadcastSeconds: Number(opt['broadcast-seconds'] ?? (quick ? 3 : 0)),
+  rdSeconds: Number(opt['rd-seconds'] ?? (quick ? 3 : 10)),
+  seamSeconds: Number(opt['seam-seconds'] ?? (quick ? 3 : 20)),
+  chunkLengths: list(opt['chunk-lengths'] ?? (quick ? '1,2' : '1,2,5,10')).map(Number),
+  points: list(opt.points ?? (quick ? '100' : '60,100,140,180')).map(Number),
+  quality: Number(opt.quality ?? 100),
+  speed: Number(opt.speed ?? 10),
+  chunkSeconds: Number(opt['chunk-seconds'] ?? 2),
+  svtPreset: Number(opt['svt-preset'] ?? 10),
+  aomCpuUsed: Number(opt['aom-cpu-used'] ?? 8),
+  aomRtCpuUsed: Number(opt['aom-rt-cpu-used'] ?? 8),
+  x264Preset: opt['x264-preset'] ?? 'veryfast',
+  inputs: list(opt.inputs ?? 'cam,cuts,broadcast'),
+  phases: list(opt.phases ?? 'speed,seam,rd'),
+  only: opt.only ? list(opt.only) : null,
+  skip: opt.skip ? list(opt.skip) : [],
+  noBrowser: !!opt['no-browser'],
+  modelWorkers: [1, 2, 4, 8, 16, 64],
+  longSeconds: 7200,
+  work: join(repo, 'bench', 'work'),
+  cli: join(repo, 'target', 'release', 'fanout'),
+  cores: cpus().length,
+};
+const glob = (pattern, name) => new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$').test(name);
+const selected = (c) => (!cfg.only || cfg.only.some((p) => glob(p, c.id))) && !cfg.skip.some((p) => glob(p, c.id))
+  && !(cfg.noBrowser && ['fanout-browser', 'webcodecs', 'ffmpeg-wasm'].includes(c.kind));
+const phaseOn = (p) => cfg.phases.includes(p) && !cfg.skip.includes(p);
+const inputOn = (i) => cfg.inputs.includes(i) && !cfg.skip.includes(i);
+const contenders = CONTENDERS.filter(selected);
 
-function psnrY(output) {
-  const log = spawnSync('ffmpeg', ['-nostats', '-i', output, '-i', input, '-filter_complex',
-    '[0:v]setpts=PTS-STARTPTS[a];[1:v]setpts=PTS-STARTPTS[b];[a][b]psnr=shortest=1', '-f', 'null', '-'], { encoding: 'utf8' }).stderr;
-  return Number(/PSNR y:([0-9.]+)/.exec(log)?.[1]);
-}
-
-/** Runs a command under /usr/bin/time; returns wall seconds and peak RSS bytes. */
-function timed(command, commandArgs) {
-  const t0 = performance.now();
-  const run = spawnSync('/usr/bin/time', ['-v', command, ...commandArgs], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const wall = (performance.now() - t0) / 1000;
-  if (run.status !== 0) throw new Error(`${command} failed: ${run.stderr}`);
-  return { wall, peakBytes: Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr)[1]) * 1024 };
-}
-
-/** Resident memory of all Chromium processes, in bytes. */
-async function chromiumRss() {
-  let total = 0;
-  for (const pid of await readdir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      if (!(await readFile(`/proc/${pid}/cmdline`, 'utf8')).includes('chromium')) continue;
-      total += Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-    } catch { /* the process ended */ }
+// ---- output folder ----
+const date = new Date().toISOString().slice(0, 10);
+let outDir = opt.out ? join(process.cwd(), String(opt.out)) : null;
+if (!outDir) {
+  for (const suffix of ['', ...'bcdefghijklmnopqrstuvwxyz'.split('').map((c) => '-' + c)]) {
+    const d = join(repo, 'bench', 'results', date + suffix);
+    if (!existsSync(d) && !existsSync(d + '.md')) { outDir = d; break; }
   }
-  return total;
+}
+await mkdir(join(outDir, 'figures'), { recursive: true });
+await mkdir(cfg.work, { recursive: true });
+
+const results = {
+  date,
+  command: `bench/run ${argv.join(' ')}`.trim(),
+  started: new Date().toISOString(),
+  config: { ...cfg, work: relative(repo, cfg.work), cli: relative(repo, cfg.cli) },
+  versions: await collectVersions(cfg),
+  contenders: Object.fromEntries(contenders.map((c) => [c.id, { ...c, ...describe(c, cfg) }])),
+  anchor: ANCHOR,
+  inputs: {},
+  runs: [],
+  errors: [],
+  finished: null,
+};
+log(`results: ${relative(repo, outDir)}; contenders: ${contenders.map((c) => c.id).join(', ')}`);
+
+async function save() {
+  await writeFile(join(outDir, 'results.json'), JSON.stringify(results, null, 1) + '\n');
+  const { markdown, figures } = render(results);
+  for (const [name, svg] of Object.entries(figures)) await writeFile(join(outDir, 'figures', name), svg);
+  await writeFile(join(outDir, 'report.md'), markdown);
 }
 
-const runs = [];
-/** Measures a finished run and rewrites the results, so nothing is lost if a later run fails. */
-async function record(run) {
-  const bytes = await readFile(run.output);
-  run.bytes = bytes.length;
-  run.sha256 = createHash('sha256').update(bytes).digest('hex');
-  // Byte-identical outputs have the same PSNR: measure once.
-  run.psnrY = runs.find((r) => r.sha256 === run.sha256)?.psnrY ?? psnrY(run.output);
-  run.fps = frames / run.wall;
-  runs.push(run);
-  await writeReport();
+// ---- inputs ----
+const kinds = inputKinds(cfg, repo);
+async function prepare(id, seconds, key, extra) {
+  const kind = kinds[id];
+  const file = await kind.make(seconds, extra);
+  const p = probe(file);
+  const entry = { key, kind: id, file: file.startsWith(repo) ? relative(repo, file) : file, description: kind.describe(seconds && (!kind.fullSeconds || seconds < kind.fullSeconds) ? seconds : (kind.fullSeconds ?? seconds), extra?.gop), ...p };
+  results.inputs[key] = entry;
+  return { ...entry, file, id: key };
 }
 
-async function writeReport() {
-  await mkdir(join(repo, 'bench', 'results'), { recursive: true });
-  const date = new Date().toISOString().slice(0, 10);
-  const find = (prefix) => runs.find((r) => r.name.startsWith(prefix));
-  const n1 = find('Fanout native --jobs 1'), n2 = find('Fanout native --jobs 2'), ref = find('ffmpeg');
-  const b1 = find('Fanout in Chromium, 1'), b2 = find('Fanout in Chromium, 2');
-  const chromium = execFileSync('/usr/bin/chromium', ['--version']).toString().trim();
-  const ffmpeg = execFileSync('ffmpeg', ['-version']).toString().split('\n')[0].split(' ').slice(0, 3).join(' ');
-  const lines = [
-    `# Benchmark, ${date}`,
-    '',
-    `Command: \`node bench/run.mjs ${process.argv.slice(2).join(' ')}\` on ${cpus().length} cores (${cpus()[0].model}); ${ffmpeg}; ${chromium}.`,
-    `Input: ${seconds} s ${size} 30 fps testsrc2 with temporal noise, libx264 2 s GOPs + AAC, ${frames} frames. rav1e speed ${speed}, quantizer ${quantizer}; Fanout with 2 s chunks, rav1e without assembly (identical bytes natively and in wasm), wasm built with simd128, one wasm instance per worker.`,
-    '',
-    '| run | wall s | fps | × real time | peak memory MB | output MB | kbit/s | PSNR-Y dB |',
-    '|---|---|---|---|---|---|---|---|',
-    ...runs.map((r) => `| ${r.name} | ${r.wall.toFixed(1)} | ${r.fps.toFixed(2)} | ${(seconds / r.wall).toFixed(3)} | ${(r.peakBytes / 1e6).toFixed(0)} | ${(r.bytes / 1e6).toFixed(2)} | ${(r.bytes * 8 / seconds / 1000).toFixed(0)} | ${r.psnrY.toFixed(2)} |`),
-    '',
-  ];
-  if (n1 && n2) lines.push(`- --jobs 2 over --jobs 1: ${(n1.wall / n2.wall).toFixed(2)}× faster`);
-  if (n1 && ref) lines.push(`- Fanout native per job vs ffmpeg + librav1e on one thread (fps): ${(ref.wall / n1.wall).toFixed(2)}`);
-  if (n1 && n2 && ref && b1 && b2) {
-    lines.push(
-      `- 2 workers over 1 in Chromium: ${(b1.wall / b2.wall).toFixed(2)}× faster`,
-      `- browser / native (fps): 1 worker vs --jobs 1 ${(n1.wall / b1.wall).toFixed(2)}, 2 workers vs --jobs 2 ${(n2.wall / b2.wall).toFixed(2)}`,
-      `- browser per worker vs ffmpeg + librav1e on one thread (fps): ${(ref.wall / b1.wall).toFixed(2)}`,
-      `- browser output byte-identical to native: ${b2.sha256 === n2.sha256 && b1.sha256 === n1.sha256 ? 'yes' : 'NO'}`,
-      `- one encoder's wasm memory (largest worker instance): ${(b2.peakWorkerMemory / 1048576).toFixed(0)} MiB; browser peak memory is the sum of the resident sets of all Chromium processes, sampled every 0.5 s`,
-    );
-  }
-  lines.push('- native and ffmpeg peak memory: maximum resident set from /usr/bin/time -v');
-  await writeFile(join(repo, 'bench', 'results', `${date}.md`), lines.join('\n') + '\n');
-  await writeFile(join(repo, 'bench', 'results', `${date}.json`), JSON.stringify({ date, seconds, size, frames, speed, quantizer, runs }, null, 2) + '\n');
-  console.log(lines.join('\n'));
-}
-
-const cli = join(repo, 'target', 'release', 'fanout');
-for (const jobs of [1, 2]) {
-  const output = join(work, `native-jobs${jobs}.mp4`);
-  const t = timed(cli, [input, '-o', output, '--jobs', String(jobs), '--speed', String(speed), '--quality', String(quantizer), '--json']);
-  await record({ name: `Fanout native --jobs ${jobs}`, parallel: jobs, ...t, output });
-}
-{
-  const output = join(work, 'ffmpeg-librav1e.mp4');
-  const t = timed('ffmpeg', ['-v', 'error', '-y', '-i', input, '-fps_mode', 'passthrough', '-c:v', 'librav1e',
-    '-speed', String(speed), '-qp', String(quantizer), '-rav1e-params', 'threads=1', '-c:a', 'copy', output]);
-  await record({ name: 'ffmpeg + librav1e, 1 thread', parallel: 1, ...t, output });
-}
-if (browser) {
-  const served = join(www, 'bench-input.ts');
-  await copyFile(input, served);
+// ---- one measured run ----
+async function measure({ phase, input, contender: c, q, chunkSeconds, tag }) {
+  const name = `${phase}-${input.id}-${c.id}-q${q}${tag ? '-' + tag : ''}`;
+  const output = join(cfg.work, `out-${name}.mp4`);
+  const statsFile = join(cfg.work, `psnr-${name}.log`);
+  await rm(output, { force: true });
+  const anchorKbps = (qq) => results.runs.find((r) => r.input === input.id && r.phase === phase && r.contender === ANCHOR && r.q === qq)?.videoKbps;
+  const ctx = { cfg, input, output, chunkSeconds, anchorKbps };
+  const d = describe(c, cfg);
+  log(`${name}: ${d.label}, ${settingFor(c, q, ctx)} ...`);
   try {
-    for (const workers of [1, 2]) {
-      const { url, context, close } = await open();
-      try {
-        const page = await context.newPage();
-        await page.goto(url + 'fanout/package.json');
-        let peak = 0;
-        const sampler = setInterval(async () => { peak = Math.max(peak, await chromiumRss()); }, 500);
-        const t0 = performance.now();
-        const r = await page.evaluate(async (workers) => {
-          const { transcode } = await import('/fanout/index.js');
-          const blob = await (await fetch('/bench-input.ts')).blob();
-          const { blob: mp4, stats } = await transcode(blob, { workers });
-          window.benchOutput = URL.createObjectURL(mp4);
-          return { peakWorkerMemory: stats.peakWorkerMemory, frames: stats.frames };
-        }, workers);
-        const wall = (performance.now() - t0) / 1000;
-        clearInterval(sampler);
-        const output = join(work, `browser-workers${workers}.mp4`);
-        const [download] = await Promise.all([page.waitForEvent('download'), page.evaluate(() => {
-          const a = Object.assign(document.createElement('a'), { href: window.benchOutput, download: 'out.mp4' });
-          document.body.append(a);
-          a.click();
-        })]);
-        await download.saveAs(output);
-        await record({ name: `Fanout in Chromium, ${workers} worker${workers > 1 ? 's' : ''}`, parallel: workers, wall, peakBytes: peak, output, peakWorkerMemory: r.peakWorkerMemory });
-      } finally {
-        await close();
-      }
+    const r = await runContender(c, q, ctx);
+    const bytes = await readFile(output);
+    const v = videoPackets(output);
+    const qual = await quality(output, input.file, { statsFile });
+    const run = {
+      phase, input: input.id, contender: c.id, label: d.label, family: d.family, parallel: d.parallel, q,
+      setting: settingFor(c, q, ctx), chunkSeconds: c.kind.startsWith('fanout') ? (chunkSeconds ?? cfg.chunkSeconds) : null,
+      wall: r.wall, frames: v.frames, sourceFrames: input.frames, fps: v.frames / r.wall, xRealtime: input.duration / r.wall,
+      peakBytes: r.peakBytes, peakPssBytes: r.peakPssBytes ?? null,
+      bytes: bytes.length, kbps: bytes.length * 8 / input.duration / 1000, videoBytes: v.bytes, videoKbps: v.bytes * 8 / input.duration / 1000,
+      keyframes: v.keyframes.length, ...qual,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      note: r.note ?? null,
+      summary: r.summary ?? null,
+    };
+    if (phase === 'seam') {
+      run.perFramePsnrY = await perFramePsnr(statsFile);
+      run.keyframeIndexes = v.keyframes;
     }
+    if (v.frames !== input.frames) run.note = `${run.note ? run.note + '; ' : ''}${v.frames} frames out of ${input.frames}`;
+    results.runs.push(run);
+    log(`  ${r.wall.toFixed(1)} s, ${run.fps.toFixed(2)} fps, ${run.videoKbps.toFixed(0)} kbit/s video, PSNR-Y ${run.psnrY}, SSIM ${run.ssim}`);
+    return run;
+  } catch (e) {
+    log(`  FAILED: ${e.message.slice(0, 1000)}`);
+    results.errors.push({ phase, input: input.id, contender: c.id, q, error: e.message.slice(0, 4000) });
+    return null;
   } finally {
-    await rm(served, { force: true });
+    await rm(output, { force: true });
+    await rm(statsFile, { force: true });
+    await save();
   }
 }
+
+// ---- phases ----
+const t0 = performance.now();
+await save();
+
+if (phaseOn('speed')) {
+  for (const id of cfg.inputs.filter(inputOn)) {
+    const input = await prepare(id, id === 'broadcast' ? cfg.broadcastSeconds : cfg.seconds, id);
+    for (const c of contenders.filter((c) => c.phases.includes('speed'))) await measure({ phase: 'speed', input, contender: c, q: cfg.quality });
+  }
+}
+
+if (phaseOn('seam')) {
+  const native = contenders.filter((c) => c.kind === 'fanout-native' && !c.args?.length).sort((a, b) => b.jobs - a.jobs)[0];
+  if (!native) {
+    results.errors.push({ phase: 'seam', error: 'no plain fanout-native contender selected; seam test skipped' });
+  } else {
+    const input = await prepare('cam', cfg.seamSeconds, 'cam-seam', { gop: 1 });
+    // One chunk: a chunk length longer than the input.
+    await measure({ phase: 'seam', input, contender: native, q: cfg.quality, chunkSeconds: cfg.seamSeconds * 10 + 100, tag: 'single' });
+    for (const len of cfg.chunkLengths) await measure({ phase: 'seam', input, contender: native, q: cfg.quality, chunkSeconds: len, tag: `c${len}` });
+  }
+}
+
+if (phaseOn('rd')) {
+  const rd = contenders.filter((c) => c.phases.includes('rd')).sort((a, b) => (b.id === ANCHOR) - (a.id === ANCHOR));
+  for (const id of cfg.inputs.filter(inputOn)) {
+    const input = await prepare(id, cfg.rdSeconds, `${id}-rd`);
+    for (const c of rd) for (const q of cfg.points) await measure({ phase: 'rd', input, contender: c, q });
+  }
+}
+
+results.finished = new Date().toISOString();
+results.totalSeconds = (performance.now() - t0) / 1000;
+await save();
+log(`done in ${(results.totalSeconds / 60).toFixed(1)} min: ${relative(repo, join(outDir, 'report.md'))}` + (results.errors.length ? `; ${results.errors.length} errors (see the report)` : ''));
