@@ -210,9 +210,13 @@ fn encode_chunk(
     // random-access point.
     let mut tainted = false;
 
+    // Decoding starts at a random-access point; its open-GOP leading
+    // pictures reference what this chunk never has (they belong to the
+    // previous chunk). Other frames before `start_pts` are warm-up: decoded
+    // to rebuild the references, not output.
+    let first_pts = chunk.units.first().map_or(chunk.start_pts, |u| u.pts);
     for unit in &chunk.units {
-        if unit.pts < chunk.start_pts {
-            // Leading picture of an open GOP: belongs to the previous chunk.
+        if unit.pts < first_pts {
             continue;
         }
         let decoded = decoder.decode(&unit.data)?;

@@ -82,12 +82,26 @@ pub struct PlanStats {
     pub frames: u64,
 }
 
-/// Streams chunks out as access units come in (bounded: it holds one chunk).
+/// Streams chunks out as access units come in (bounded: it holds one chunk,
+/// and with split-anywhere the group of pictures it started in).
 pub struct ChunkPlanner {
     target_ticks: i64,
     frame_ticks: i64,
+    /// Split between random-access points when the next chunk's warm-up
+    /// (frames decoded only to reach its first frame) is at most this many
+    /// times the frames of the chunk before it. `None`: keyframes only.
+    max_warmup_ratio: Option<f64>,
+    /// Units in decode order from the random-access point this chunk's
+    /// decoding starts at (earlier than `current_start` after a split
+    /// between random-access points).
     current: Vec<ChunkUnit>,
     current_start: Option<i64>,
+    /// Index in `current` of the latest random-access point: where a chunk
+    /// cut from here on would start decoding.
+    gop_start: usize,
+    /// Span (ticks past `current_start`) at which split candidates are
+    /// next weighed.
+    next_evaluation: i64,
     /// The next chunk's first random-access unit, while leading frames are collected.
     next_start: Option<ChunkUnit>,
     /// Leading frames after `next_start` (they belong to the current chunk).
@@ -101,16 +115,26 @@ pub struct ChunkPlanner {
     stats: PlanStats,
 }
 
+/// A frame this much larger than the chunk's average inter frame is taken
+/// for a scene cut: the encoder's keyframe at a chunk start costs least
+/// there (av1an's insight), so such a frame is the preferred split point.
+const SCENE_CUT_SIZE_RATIO: f64 = 2.5;
+
 impl ChunkPlanner {
-    /// `chunk_seconds`: aim for chunks at least this long (cut at the next
-    /// random-access point after it). `frame_ticks`: nominal frame duration,
-    /// used to give timestamps to units that have none.
-    pub fn new(chunk_seconds: f64, frame_ticks: i64) -> Self {
+    /// `chunk_seconds`: aim for chunks at least this long. `frame_ticks`:
+    /// nominal frame duration, used to give timestamps to units that have
+    /// none. `max_warmup_ratio`: see the field; `None` cuts only at
+    /// random-access points.
+    pub fn new(chunk_seconds: f64, frame_ticks: i64, max_warmup_ratio: Option<f64>) -> Self {
+        let target_ticks = (chunk_seconds * TICKS_PER_SECOND as f64).round().max(1.0) as i64;
         ChunkPlanner {
-            target_ticks: (chunk_seconds * TICKS_PER_SECOND as f64).round().max(1.0) as i64,
+            target_ticks,
             frame_ticks: frame_ticks.max(1),
+            max_warmup_ratio,
             current: Vec::new(),
             current_start: None,
+            gop_start: 0,
+            next_evaluation: 0,
             next_start: None,
             leading: Vec::new(),
             parameter_sets: Vec::new(),
@@ -183,32 +207,112 @@ impl ChunkPlanner {
                 self.leading.push(unit);
                 return;
             }
-            self.close_current();
+            self.close_at_random_access();
         }
         let Some(start) = self.current_start else {
             if unit.random_access.is_random_access() {
                 self.parameter_sets = self.next_parameter_sets.clone();
-                self.current_start = Some(unit.pts);
+                self.start_chunk(unit.pts);
                 self.current.push(unit);
             } else {
                 self.stats.skipped_leading_frames += 1;
             }
             return;
         };
-        if unit.random_access.is_random_access() && unit.pts - start >= self.target_ticks {
-            self.next_start = Some(unit);
-            return;
-        }
-        if unit.pts < start {
+        let span = unit.pts - start;
+        if unit.random_access.is_random_access() {
+            if span >= self.target_ticks {
+                self.next_start = Some(unit);
+                return;
+            }
+            self.gop_start = self.current.len();
+        } else if unit.pts < start {
             // Leading frame of the first open GOP: references what we never had.
             self.stats.skipped_leading_frames += 1;
         }
+        let is_reference = unit.is_reference;
         self.current.push(unit);
+        if is_reference && span >= self.next_evaluation {
+            self.try_split_between_random_access_points(start, span);
+        }
+    }
+
+    fn start_chunk(&mut self, start_pts: i64) {
+        self.current_start = Some(start_pts);
+        self.gop_start = 0;
+        // Give the source's own random-access points (usually at scene
+        // cuts) half a chunk to turn up before cutting elsewhere.
+        self.next_evaluation = self.target_ticks + self.target_ticks / 2;
+    }
+
+    /// Split-anywhere: once the chunk is 1.5 × the target long and no
+    /// random-access point came, cut it at a reference frame past the
+    /// target, preferring a scene cut. The next chunk decodes from the
+    /// latest random-access point and drops the frames before its start.
+    fn try_split_between_random_access_points(&mut self, start: i64, span: i64) {
+        let Some(max_ratio) = self.max_warmup_ratio else {
+            return;
+        };
+        // Weigh again a quarter chunk later if nothing qualifies now.
+        self.next_evaluation = span + (self.target_ticks / 4).max(1);
+        // Candidates are reference frames before the newest one: every
+        // frame that follows in decode order then comes after the cut in
+        // presentation order too.
+        let newest = self.current.len() - 1;
+        let inter: Vec<usize> = (self.gop_start + 1..newest)
+            .filter(|&i| self.current[i].is_reference)
+            .collect();
+        let mean = inter
+            .iter()
+            .map(|&i| self.current[i].data.len() as f64)
+            .sum::<f64>()
+            / inter.len().max(1) as f64;
+        let allowed = |i: usize| {
+            let cut = self.current[i].pts;
+            let output = self
+                .current
+                .iter()
+                .filter(|u| u.pts >= start && u.pts < cut)
+                .count();
+            let warmup = i - self.gop_start;
+            cut - start >= self.target_ticks && warmup as f64 <= max_ratio * output as f64
+        };
+        let scene_cut = |i: &usize| self.current[*i].data.len() as f64 / mean.max(1.0);
+        let candidates: Vec<usize> = inter.iter().copied().filter(|&i| allowed(i)).collect();
+        let best = candidates
+            .iter()
+            .copied()
+            .filter(|i| scene_cut(i) >= SCENE_CUT_SIZE_RATIO)
+            .max_by(|a, b| scene_cut(a).total_cmp(&scene_cut(b)).then(b.cmp(a)))
+            .or_else(|| candidates.iter().copied().min_by_key(|&i| self.current[i].pts));
+        if let Some(i) = best {
+            self.split_at(i);
+        }
+    }
+
+    /// Emits the current chunk up to `current[cut]` (exclusive, in
+    /// presentation order) and starts the next one there, decoding from
+    /// `gop_start`.
+    fn split_at(&mut self, cut: usize) {
+        let cut_pts = self.current[cut].pts;
+        // This chunk decodes up to its last frame before the cut in decode order.
+        let last = self
+            .current
+            .iter()
+            .rposition(|u| u.pts < cut_pts)
+            .unwrap_or(cut);
+        let next: Vec<ChunkUnit> = self.current[self.gop_start..].to_vec();
+        let mut units = std::mem::take(&mut self.current);
+        units.truncate(last + 1);
+        self.emit(units, cut_pts);
+        self.parameter_sets = self.next_parameter_sets.clone();
+        self.start_chunk(cut_pts);
+        self.current = next;
     }
 
     /// Emits the current chunk, leading frames and warm-up included, and
     /// starts the next one at `next_start`.
-    fn close_current(&mut self) {
+    fn close_at_random_access(&mut self) {
         let Some(next) = self.next_start.take() else {
             return;
         };
@@ -222,7 +326,7 @@ impl ChunkPlanner {
         }
         self.emit(units, end_pts);
         self.parameter_sets = self.next_parameter_sets.clone();
-        self.current_start = Some(next.pts);
+        self.start_chunk(next.pts);
         // The leading frames are not carried into the next chunk: there they
         // would reference pictures it never has.
         self.current.push(next);
@@ -248,7 +352,7 @@ impl ChunkPlanner {
     /// Signals the end of the stream.
     pub fn finish(&mut self) {
         if self.next_start.is_some() {
-            self.close_current();
+            self.close_at_random_access();
         }
         let units = std::mem::take(&mut self.current);
         if !units.is_empty() {
@@ -282,7 +386,7 @@ mod tests {
     }
 
     fn run(units: Vec<AccessUnit>, seconds: f64) -> (Vec<Chunk>, PlanStats) {
-        let mut p = ChunkPlanner::new(seconds, 3000);
+        let mut p = ChunkPlanner::new(seconds, 3000, None);
         for u in units {
             p.push(u);
         }
@@ -371,5 +475,109 @@ mod tests {
                 .collect()
         };
         assert_eq!(run(units(), 1.0).0, run(units(), 1.0).0);
+    }
+
+    fn run_anywhere(units: Vec<AccessUnit>, seconds: f64, ratio: f64) -> Vec<Chunk> {
+        let mut p = ChunkPlanner::new(seconds, 3000, Some(ratio));
+        for u in units {
+            p.push(u);
+        }
+        p.finish();
+        std::iter::from_fn(|| p.next_chunk()).collect()
+    }
+
+    /// Every frame is output by exactly one chunk.
+    fn assert_each_frame_once(chunks: &[Chunk], all: &[i64]) {
+        let mut out: Vec<i64> = chunks
+            .iter()
+            .flat_map(|c| {
+                c.units
+                    .iter()
+                    .filter(|u| u.pts >= c.start_pts && u.pts < c.end_pts)
+                    .map(|u| u.pts)
+            })
+            .collect();
+        out.sort_unstable();
+        let mut all = all.to_vec();
+        all.sort_unstable();
+        assert_eq!(out, all);
+    }
+
+    #[test]
+    fn long_gops_are_split_between_keyframes_with_warm_up() {
+        // 30 fps, one IDR every 10 s, I P B B reordering: decode order
+        // I0 P3 B1 B2 P6 B4 B5 ...
+        let mut units = Vec::new();
+        for gop in 0..2i64 {
+            let base = gop * 300;
+            units.push(au(base * 3000, (base - 1) * 3000, RandomAccess::Idr));
+            let mut n = 1;
+            while n < 300 {
+                let p = (n + 2).min(299);
+                units.push(au((base + p) * 3000, (base + n - 1) * 3000, RandomAccess::No));
+                for b in n..p {
+                    let mut u = au((base + b) * 3000, (base + b) * 3000, RandomAccess::No);
+                    u.is_reference = false;
+                    units.push(u);
+                }
+                n = p + 1;
+            }
+        }
+        let all: Vec<i64> = units.iter().map(|u| u.pts.unwrap()).collect();
+        let chunks = run_anywhere(units.clone(), 2.0, 4.0);
+        assert_each_frame_once(&chunks, &all);
+        // Keyframes only: one chunk per GOP.
+        let mut p = ChunkPlanner::new(2.0, 3000, None);
+        units.into_iter().for_each(|u| p.push(u));
+        p.finish();
+        assert_eq!(std::iter::from_fn(|| p.next_chunk()).count(), 2);
+        // Anywhere: about one chunk per 2-3 s.
+        assert!(chunks.len() >= 7, "{} chunks", chunks.len());
+        for c in &chunks {
+            // Decoding starts at the GOP's IDR.
+            assert_eq!(c.units[0].random_access, RandomAccess::Idr);
+            let frames = c.output_frames();
+            assert!((60..=100).contains(&frames) || c.end_pts == i64::MAX || c.end_pts % 900_000 == 0,
+                "chunk {} has {frames} frames", c.index);
+        }
+        // The second chunk of the first GOP decodes the first chunk's frames as warm-up.
+        assert!(chunks[1].units.len() > chunks[1].output_frames());
+        assert!(chunks[1].start_pts > 0 && chunks[1].start_pts < 900_000);
+    }
+
+    #[test]
+    fn split_anywhere_prefers_a_scene_cut() {
+        // 30 fps P-only stream with one IDR; frame 70 is five times larger.
+        let units: Vec<_> = (0..200)
+            .map(|i| {
+                let ra = if i == 0 { RandomAccess::Idr } else { RandomAccess::No };
+                let mut u = au(i * 3000, i * 3000, ra);
+                u.data = vec![0; if i == 70 { 5000 } else { 1000 }];
+                u
+            })
+            .collect();
+        let chunks = run_anywhere(units, 2.0, 4.0);
+        assert_eq!(chunks[0].end_pts, 70 * 3000);
+        assert_eq!(chunks[1].start_pts, 70 * 3000);
+    }
+
+    #[test]
+    fn warm_up_budget_makes_chunks_longer_deep_in_a_gop() {
+        let units: Vec<_> = (0..900)
+            .map(|i| {
+                let ra = if i == 0 { RandomAccess::Idr } else { RandomAccess::No };
+                au(i * 3000, i * 3000, ra)
+            })
+            .collect();
+        let all: Vec<i64> = units.iter().map(|u| u.pts.unwrap()).collect();
+        let chunks = run_anywhere(units, 1.0, 2.0);
+        assert_each_frame_once(&chunks, &all);
+        for c in &chunks[1..] {
+            let warmup = c.units.len() - c.output_frames();
+            let previous = chunks[c.index as usize - 1].output_frames();
+            assert!(warmup <= previous * 2, "chunk {}: warm-up {warmup}", c.index);
+        }
+        let lengths: Vec<usize> = chunks.iter().map(Chunk::output_frames).collect();
+        assert!(lengths[3] > lengths[1], "{lengths:?}");
     }
 }

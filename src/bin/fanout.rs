@@ -9,7 +9,7 @@ use clap::{Parser, ValueEnum};
 use fanout::encode::Av1Settings;
 use fanout::job::{Deinterlace, VideoMode};
 use fanout::native::{transcode_file, Progress};
-use fanout::pipeline::{Settings, Summary};
+use fanout::pipeline::{Settings, Split, Summary};
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -18,6 +18,14 @@ enum VideoArg {
     Av1,
     /// Keep the H.264 as it is (remux only).
     Copy,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum SplitArg {
+    /// At any frame (decoding from the keyframe before it).
+    Anywhere,
+    /// Only at the source's keyframes.
+    Keyframes,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -46,9 +54,12 @@ struct Args {
     /// Maximum frames between keyframes inside a chunk (0: only at chunk starts and scene cuts).
     #[arg(long, default_value_t = 0)]
     max_keyframe_interval: u32,
-    /// Target chunk length in seconds (chunks start at random-access points).
+    /// Target chunk length in seconds.
     #[arg(long, default_value_t = Settings::default().chunk_seconds)]
     chunk_seconds: f64,
+    /// Where chunks may start (copy mode always splits at keyframes).
+    #[arg(long, value_enum, default_value_t = SplitArg::Anywhere)]
+    split: SplitArg,
     /// Parallel chunk jobs (0: one per core).
     #[arg(short, long, default_value_t = 0)]
     jobs: usize,
@@ -78,6 +89,10 @@ fn main() -> ExitCode {
             VideoArg::Copy => VideoMode::Copy,
         },
         chunk_seconds: args.chunk_seconds,
+        split: match args.split {
+            SplitArg::Anywhere => Split::Anywhere,
+            SplitArg::Keyframes => Split::Keyframes,
+        },
         deinterlace: match args.deinterlace {
             DeinterlaceArg::Auto => Deinterlace::Auto,
             DeinterlaceArg::On => Deinterlace::On,
