@@ -21,11 +21,14 @@
 //   --no-browser            skip the contenders that run in Chromium
 //   --rd-seconds=N [10]     excerpt length for the quality sweep
 //   --points=Q,Q,.. [60,100,140,180]  nominal rav1e quantizers of the sweep
+//   --crf-points=.. [24,35,46,57]  SVT-AV1/libaom CRF at those points; --x264-points=.. [20,25,30,35] x264 CRF
+//                           (same length as --points; the speed runs' --quality maps through them too)
 //   --quality=Q [100]       quantizer of the speed runs     --speed=S [10] rav1e speed preset
 //   --chunk-seconds=N [2]   Fanout's chunk length           --seam-seconds=N [20]
 //   --chunk-lengths=1,2,5,10   chunk lengths for the seam test
 //   --svt-preset=N [10]  --aom-cpu-used=N [8]  --aom-rt-cpu-used=N [8]  --x264-preset=P [veryfast]
-//   --out=DIR               results folder [bench/results/<date>, -b, -c... if taken]
+//   --wasm-threads=N [cores]  x264 threads in ffmpeg.wasm
+//   --out=DIR               results folder [bench/results/<date>, -b, -c... if taken; --quick: bench/work/results-quick/<date>]
 //
 // Every number comes from this run; only the generated inputs are cached
 // (bench/work). Results are rewritten after every run, so a crash loses
@@ -41,7 +44,8 @@ import { perFramePsnr, quality, videoPackets } from './lib/metrics.mjs';
 import { timelineOf } from './lib/model.mjs';
 import { render } from './lib/report.mjs';
 import { collectVersions } from './lib/versions.mjs';
-import { log, repo } from './lib/util.mjs';
+import { log, machineCpu, repo } from './lib/util.mjs';
+import { statSync } from 'node:fs';
 
 // ---- options ----
 const argv = process.argv.slice(2);
@@ -67,6 +71,8 @@ const cfg = {
   seamSeconds: Number(opt['seam-seconds'] ?? (quick ? 3 : 20)),
   chunkLengths: list(opt['chunk-lengths'] ?? (quick ? '1,2' : '1,2,5,10')).map(Number),
   points: list(opt.points ?? (quick ? '100' : '60,100,140,180')).map(Number),
+  crfPoints: list(opt['crf-points'] ?? (quick ? '35' : '24,35,46,57')).map(Number),
+  x264Points: list(opt['x264-points'] ?? (quick ? '25' : '20,25,30,35')).map(Number),
   quality: Number(opt.quality ?? 100),
   speed: Number(opt.speed ?? 10),
   chunkSeconds: Number(opt['chunk-seconds'] ?? 2),
@@ -74,6 +80,7 @@ const cfg = {
   aomCpuUsed: Number(opt['aom-cpu-used'] ?? 8),
   aomRtCpuUsed: Number(opt['aom-rt-cpu-used'] ?? 8),
   x264Preset: opt['x264-preset'] ?? 'veryfast',
+  wasmThreads: Number(opt['wasm-threads'] ?? cpus().length),
   inputs: list(opt.inputs ?? 'cam,cuts,broadcast'),
   phases: list(opt.phases ?? 'speed,seam,rd'),
   only: opt.only ? list(opt.only) : null,
@@ -91,13 +98,16 @@ const selected = (c) => (!cfg.only || cfg.only.some((p) => glob(p, c.id))) && !c
 const phaseOn = (p) => cfg.phases.includes(p) && !cfg.skip.includes(p);
 const inputOn = (i) => cfg.inputs.includes(i) && !cfg.skip.includes(i);
 const contenders = CONTENDERS.filter(selected);
+for (const k of ['crfPoints', 'x264Points']) if (cfg[k].length !== cfg.points.length) throw new Error(`--${k === 'crfPoints' ? 'crf' : 'x264'}-points needs ${cfg.points.length} values, like --points`);
 
 // ---- output folder ----
 const date = new Date().toISOString().slice(0, 10);
 let outDir = opt.out ? join(process.cwd(), String(opt.out)) : null;
 if (!outDir) {
+  // A smoke test is not a measurement: --quick writes under bench/work (not tracked).
+  const base = quick ? join(cfg.work, 'results-quick') : join(repo, 'bench', 'results');
   for (const suffix of ['', ...'bcdefghijklmnopqrstuvwxyz'.split('').map((c) => '-' + c)]) {
-    const d = join(repo, 'bench', 'results', date + suffix);
+    const d = join(base, date + suffix);
     if (!existsSync(d) && !existsSync(d + '.md')) { outDir = d; break; }
   }
 }
@@ -148,7 +158,9 @@ async function measure({ phase, input, contender: c, q, chunkSeconds, tag }) {
   const d = describe(c, cfg);
   log(`${name}: ${d.label}, ${settingFor(c, q, ctx)} ...`);
   try {
+    const cpu0 = machineCpu();
     const r = await runContender(c, q, ctx);
+    const cpu1 = machineCpu();
     const bytes = await readFile(output);
     const v = videoPackets(output);
     const qual = await quality(output, input.file, { statsFile });
@@ -159,6 +171,10 @@ async function measure({ phase, input, contender: c, q, chunkSeconds, tag }) {
       peakBytes: r.peakBytes, peakPssBytes: r.peakPssBytes ?? null,
       bytes: bytes.length, kbps: bytes.length * 8 / input.duration / 1000, videoBytes: v.bytes, videoKbps: v.bytes * 8 / input.duration / 1000,
       keyframes: v.keyframes.length, ...qual,
+      // CPU: the whole machine's busy time during the run, in cores (busy seconds / wall), and the run's own where known.
+      machineCores: cpu0 && cpu1 ? (cpu1.busy - cpu0.busy) / r.wall : null,
+      ownCores: r.cpuSeconds != null ? r.cpuSeconds / r.wall : null,
+      binary: c.kind === 'fanout-native' ? statSync(cfg.cli).mtime.toISOString() : c.kind === 'fanout-browser' ? statSync(join(repo, 'www', 'fanout', 'pkg', 'fanout_bg.wasm')).mtime.toISOString() : null,
       sha256: createHash('sha256').update(bytes).digest('hex'),
       note: r.note ?? null,
       summary: r.summary ?? null,

@@ -4,11 +4,13 @@
 //   { id: 'fanout-browser-w2-any', kind: 'fanout-browser', workers: 2, options: { split: 'anywhere' }, phases: ['speed'] }).
 //
 // Quality is given to every contender as the nominal rav1e quantizer q
-// (0-255); each kind maps it to its own knob (`setting`), so the sweep's
-// points line up: SVT-AV1/libaom CRF = round(q/4) (AV1's 0-63 scale is the
-// 0-255 qindex over 4), x264 CRF = 18 + (q-60)/8 (q 60..180 -> CRF 18..33),
-// WebCodecs: a target bitrate (the one ffmpeg + librav1e reached at the same
-// q on the same input in this run, else 0.1 bit/pixel scaled by q).
+// (0-255, --points); each kind maps it to its own knob (`setting`) through
+// a list of the same length: SVT-AV1/libaom CRF from --crf-points, x264 CRF
+// from --x264-points (piecewise linear between the listed pairs). The lists
+// are chosen wide, so that every curve overlaps rav1e's in PSNR (at equal
+// CRF-ish numbers SVT-AV1 and libaom land several dB above rav1e speed 10).
+// WebCodecs gets a target bitrate: the one ffmpeg + librav1e reached at the
+// same q on the same input in this run, else 0.1 bit/pixel scaled by q.
 import { copyFile, rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { cpus } from 'node:os';
@@ -35,8 +37,18 @@ export const CONTENDERS = [
 /** The anchor every BD-rate is measured against. */
 export const ANCHOR = 'librav1e-t1';
 
-const x264Crf = (q) => Math.max(0, Math.min(51, Math.round(18 + (q - 60) / 8)));
-const av1Crf = (q) => Math.max(0, Math.min(63, Math.round(q / 4)));
+/** Maps q through the pairs (from[i], to[i]), linear in between and beyond; `slope` when there is one pair. */
+function mapQ(q, from, to, slope) {
+  if (from.length !== to.length) throw new Error(`point lists differ in length: ${from} vs ${to}`);
+  if (from.length === 1) return to[0] + (q - from[0]) * slope;
+  const order = from.map((x, i) => [x, to[i]]).sort((a, b) => a[0] - b[0]);
+  let i = 0;
+  while (i < order.length - 2 && q > order[i + 1][0]) i++;
+  const [x0, y0] = order[i], [x1, y1] = order[i + 1];
+  return y0 + (q - x0) * (y1 - y0) / (x1 - x0);
+}
+const x264Crf = (q, cfg) => Math.max(0, Math.min(51, Math.round(mapQ(q, cfg.points, cfg.x264Points, 1 / 8))));
+const av1Crf = (q, cfg) => Math.max(0, Math.min(63, Math.round(mapQ(q, cfg.points, cfg.crfPoints, 0.27))));
 
 /** Table label, encoder family and a description of how it runs. */
 export function describe(c, cfg) {
@@ -51,10 +63,10 @@ export function describe(c, cfg) {
     case 'ffmpeg': {
       const threads = t1 ? '1 thread, pinned to one core (taskset -c 0)' : `all threads (${cores} cores)`;
       if (c.encoder === 'librav1e') return { label: `ffmpeg + librav1e, ${threads}`, family: 'ffmpeg + librav1e', parallel: t1 ? 1 : cores, how: `-c:v librav1e -speed ${cfg.speed} -qp Q -rav1e-params threads=1${t1 ? ' (taskset -c 0)' : ''}` };
-      if (c.encoder === 'libsvtav1') return { label: `ffmpeg + SVT-AV1 preset ${cfg.svtPreset}, ${threads}`, family: 'ffmpeg + SVT-AV1', parallel: t1 ? 1 : cores, how: `-c:v libsvtav1 -preset ${cfg.svtPreset} -crf round(Q/4)${t1 ? ' -svtav1-params lp=1 (taskset -c 0)' : ''}` };
+      if (c.encoder === 'libsvtav1') return { label: `ffmpeg + SVT-AV1 preset ${cfg.svtPreset}, ${threads}`, family: 'ffmpeg + SVT-AV1', parallel: t1 ? 1 : cores, how: `-c:v libsvtav1 -preset ${cfg.svtPreset} -crf C(Q)${t1 ? ' -svtav1-params lp=1 (taskset -c 0)' : ''}` };
       if (c.encoder === 'libaom-av1') return c.realtime
-        ? { label: `ffmpeg + libaom realtime cpu-used ${cfg.aomRtCpuUsed}, ${threads}`, family: 'ffmpeg + libaom (realtime)', parallel: t1 ? 1 : cores, how: `-c:v libaom-av1 -usage realtime -cpu-used ${cfg.aomRtCpuUsed} -row-mt 1 -crf round(Q/4) -b:v 0 -threads ${t1 ? 1 : cores}${t1 ? ' (taskset -c 0)' : ''}` }
-        : { label: `ffmpeg + libaom cpu-used ${cfg.aomCpuUsed}, ${threads}`, family: 'ffmpeg + libaom (good)', parallel: t1 ? 1 : cores, how: `-c:v libaom-av1 -cpu-used ${cfg.aomCpuUsed} -row-mt 1 -crf round(Q/4) -b:v 0 -threads ${t1 ? 1 : cores}${t1 ? ' (taskset -c 0)' : ''}` };
+        ? { label: `ffmpeg + libaom realtime cpu-used ${cfg.aomRtCpuUsed}, ${threads}`, family: 'ffmpeg + libaom (realtime)', parallel: t1 ? 1 : cores, how: `-c:v libaom-av1 -usage realtime -cpu-used ${cfg.aomRtCpuUsed} -row-mt 1 -crf C(Q) -b:v 0 -threads ${t1 ? 1 : cores}${t1 ? ' (taskset -c 0)' : ''}` }
+        : { label: `ffmpeg + libaom cpu-used ${cfg.aomCpuUsed}, ${threads}`, family: 'ffmpeg + libaom (good)', parallel: t1 ? 1 : cores, how: `-c:v libaom-av1 -cpu-used ${cfg.aomCpuUsed} -row-mt 1 -crf C(Q) -b:v 0 -threads ${t1 ? 1 : cores}${t1 ? ' (taskset -c 0)' : ''}` };
       throw new Error(`unknown encoder ${c.encoder}`);
     }
     case 'webcodecs':
@@ -62,7 +74,7 @@ export function describe(c, cfg) {
         how: 'Mediabunny Conversion: TS demuxed by Mediabunny, H.264 decoded and AV1 encoded by WebCodecs (codec av1, target bitrate, forceTranscode), AAC copied, MP4 out' };
     case 'ffmpeg-wasm':
       return { label: `ffmpeg.wasm (core-mt) libx264 ${cfg.x264Preset} — H.264, no AV1 encoder in ffmpeg.wasm`, family: 'ffmpeg.wasm x264 (H.264)', parallel: null,
-        how: `@ffmpeg/ffmpeg + @ffmpeg/core-mt in Chromium: -fps_mode passthrough -c:v libx264 -preset ${cfg.x264Preset} -crf 18+(Q-60)/8 (threads auto) -c:a copy` };
+        how: `@ffmpeg/ffmpeg + @ffmpeg/core-mt in Chromium: -fps_mode passthrough -c:v libx264 -preset ${cfg.x264Preset} -crf C264(Q) -threads ${cfg.wasmThreads ?? cores} -c:a copy (x264's automatic thread count, 6 with 2 lookahead threads here, crashes core-mt 0.12.10 with 'function signature mismatch' on 576p)` };
     default:
       throw new Error(`unknown kind ${c.kind}`);
   }
@@ -72,8 +84,8 @@ export function describe(c, cfg) {
 export function settingFor(c, q, ctx) {
   switch (c.kind) {
     case 'fanout-native': case 'fanout-browser': return `quantizer ${q}`;
-    case 'ffmpeg': return c.encoder === 'librav1e' ? `qp ${q}` : `crf ${av1Crf(q)}`;
-    case 'ffmpeg-wasm': return `crf ${x264Crf(q)}`;
+    case 'ffmpeg': return c.encoder === 'librav1e' ? `qp ${q}` : `crf ${av1Crf(q, ctx.cfg)}`;
+    case 'ffmpeg-wasm': return `crf ${x264Crf(q, ctx.cfg)}`;
     case 'webcodecs': return `${Math.round(webcodecsBitrate(q, ctx) / 1000)} kbit/s target`;
     default: return String(q);
   }
@@ -95,12 +107,12 @@ export async function runContender(c, q, ctx) {
     case 'fanout-native': {
       const t = await timed(cfg.cli, [input.file, '-o', output, '--jobs', String(c.jobs), '--speed', String(cfg.speed),
         '--quality', String(q), '--chunk-seconds', String(ctx.chunkSeconds ?? cfg.chunkSeconds), '--json', ...(c.args ?? [])]);
-      return { wall: t.wall, peakBytes: t.peakBytes, summary: JSON.parse(t.stdout) };
+      return { wall: t.wall, peakBytes: t.peakBytes, cpuSeconds: t.cpuSeconds, summary: JSON.parse(t.stdout) };
     }
     case 'ffmpeg': {
       const t1 = c.threads === 1;
       const threads = t1 ? 1 : cores;
-      const crf = String(av1Crf(q));
+      const crf = String(av1Crf(q, cfg));
       const video = {
         librav1e: ['-c:v', 'librav1e', '-speed', String(cfg.speed), '-qp', String(q), '-rav1e-params', 'threads=1'],
         libsvtav1: ['-c:v', 'libsvtav1', '-preset', String(cfg.svtPreset), '-crf', crf, ...(t1 ? ['-svtav1-params', 'lp=1'] : [])],
@@ -109,7 +121,7 @@ export async function runContender(c, q, ctx) {
       }[c.encoder];
       const args = ['-v', 'error', '-y', '-i', input.file, '-fps_mode', 'passthrough', ...video, '-c:a', 'copy', output];
       const t = t1 ? await timed('taskset', ['-c', '0', 'ffmpeg', ...args]) : await timed('ffmpeg', args);
-      return { wall: t.wall, peakBytes: t.peakBytes };
+      return { wall: t.wall, peakBytes: t.peakBytes, cpuSeconds: t.cpuSeconds };
     }
     case 'fanout-browser':
     case 'webcodecs':
@@ -179,8 +191,8 @@ async function runInBrowser(c, q, ctx) {
           window.benchOutput = URL.createObjectURL(new Blob([out], { type: 'video/mp4' }));
           ff.terminate();
           const x264 = logs.find((l) => l.includes('x264 - core')) ?? '';
-          return { wall, note: `x264 ${/threads=\d+/.exec(x264)?.[0] ?? ''}; load and writeFile not timed` };
-        }, { url, args: ['-fps_mode', 'passthrough', '-c:v', 'libx264', '-preset', cfg.x264Preset, '-crf', String(x264Crf(q)), '-c:a', 'copy'] });
+          return { wall, note: `x264 ${/threads=\d+ lookahead_threads=\d+/.exec(x264)?.[0] ?? ''}; load and writeFile not timed` };
+        }, { url, args: ['-fps_mode', 'passthrough', '-c:v', 'libx264', '-preset', cfg.x264Preset, '-crf', String(x264Crf(q, cfg)), '-threads', String(cfg.wasmThreads ?? cores), '-c:a', 'copy'] });
       }
     } finally {
       var memory = mem.stop();

@@ -51,7 +51,7 @@ export function render(results) {
     `- ${v.chromium} (headless, --disable-gpu: software codecs only)`,
     `- Fanout: ${v.fanoutCli ?? '?'} at git ${v.git}, rav1e crate ${v.rav1eCrate} (Cargo.lock, built without assembly); CLI built ${v.fanoutCliBuilt}, wasm built ${v.fanoutWasmBuilt}`,
     `- npm: ${Object.entries(v.npm).map(([k, x]) => `${k} ${x}`).join(', ')}`, '');
-  L.push(`Settings: rav1e speed ${cfg.speed}; speed runs at nominal quantizer ${cfg.quality}; Fanout chunks of ${cfg.chunkSeconds} s. Quality is given to every encoder as the nominal rav1e quantizer Q and mapped to its own knob: SVT-AV1/libaom CRF = round(Q/4), x264 CRF = 18 + (Q−60)/8, WebCodecs a target bitrate (the bitrate ffmpeg + librav1e reached at the same Q on the same input in this run). Bitrates are of the video stream alone (audio is copied by every contender).`, '');
+  L.push(`Settings: rav1e speed ${cfg.speed}; speed runs at nominal quantizer ${cfg.quality}; Fanout chunks of ${cfg.chunkSeconds} s. Quality is given to every encoder as the nominal rav1e quantizer Q and mapped to its own knob through lists of the same length: Q ${cfg.points.join(', ')} ↔ SVT-AV1/libaom CRF ${(cfg.crfPoints ?? ["?"]).join(', ')} ↔ x264 CRF ${(cfg.x264Points ?? ["?"]).join(', ')} (linear in between); WebCodecs a target bitrate (the bitrate ffmpeg + librav1e reached at the same Q on the same input in this run). Bitrates are of the video stream alone (audio is copied by every contender).`, '');
 
   // ---- headline ----
   const cam = 'cam';
@@ -73,6 +73,10 @@ export function render(results) {
     if (!pairs.length) return 'not checked (a run is missing)';
     return pairs.every(([a, b]) => a.sha256 === b.sha256) ? 'checked, identical' : '**NOT identical** (see the speed table)';
   }
+  const bins = [...new Set(runs.map((r) => r.binary).filter(Boolean))];
+  const contaminated = runs.filter((r) => r.machineCores != null && r.ownCores != null && r.machineCores - r.ownCores > 0.3);
+  if (bins.length > 2) h.push(`\n**Warning:** the Fanout CLI or wasm was rebuilt during this run (${bins.length} different build times among the Fanout runs): rows may compare different builds.`);
+  if (contaminated.length) h.push(`\n**Warning:** ${contaminated.length} run(s) had other processes using more than 0.3 of a core (see "CPU cores busy"): ${contaminated.slice(0, 8).map((r) => `${r.phase}/${r.input}/${r.contender}`).join(', ')}${contaminated.length > 8 ? ', ...' : ''}.`);
   L.push('## Headline', '', ...h, '');
 
   // ---- inputs ----
@@ -85,12 +89,12 @@ export function render(results) {
 
   // ---- speed ----
   L.push('## Speed, memory and quality (full inputs, one quality point)', '',
-    'Wall time: native and ffmpeg from process start to exit; in Chromium the `transcode()` / `Conversion.execute()` / `ffmpeg.exec()` call only (browser start, module and wasm loading, ffmpeg.wasm `writeFile` not timed). fps = output frames / wall. Peak memory: native = maximum RSS (`/usr/bin/time -v`); browser = peak of the summed RSS of this browser\'s processes, sampled every 0.5 s (shared pages counted in every process; the summed PSS, which counts them once, in brackets).', '');
+    'CPU cores busy: the whole machine\'s busy CPU time during the run / wall time (from /proc/stat; in brackets the run\'s own user+sys time / wall, for processes under /usr/bin/time). A busy figure well above the own one means something else was running: treat that row\'s timing as contaminated. Wall time: native and ffmpeg from process start to exit; in Chromium the `transcode()` / `Conversion.execute()` / `ffmpeg.exec()` call only (browser start, module and wasm loading, ffmpeg.wasm `writeFile` not timed). fps = output frames / wall. Peak memory: native = maximum RSS (`/usr/bin/time -v`); browser = peak of the summed RSS of this browser\'s processes, sampled every 0.5 s (shared pages counted in every process; the summed PSS, which counts them once, in brackets).', '');
   for (const input of speedInputs) {
     L.push(`### ${input}: ${results.inputs[input]?.description ?? ''}`, '',
-      '| run | setting | wall s | fps | × real time | peak memory MB | output MB | kbit/s (all) | video kbit/s | PSNR-Y dB | PSNR avg dB | SSIM | note |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+      '| run | setting | wall s | fps | × real time | CPU cores busy (own) | peak memory MB | output MB | kbit/s (all) | video kbit/s | PSNR-Y dB | PSNR avg dB | SSIM | note |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of runs.filter((r) => r.phase === 'speed' && r.input === input)) {
-      L.push(`| ${r.label} | ${r.setting} | ${f(r.wall, 1)} | ${f(r.fps)} | ${f(r.xRealtime, 3)} | ${mb(r.peakBytes)}${r.peakPssBytes ? ` (${mb(r.peakPssBytes)})` : ''} | ${f(r.bytes / 1e6)} | ${f(r.kbps, 0)} | ${f(r.videoKbps, 0)} | ${f(r.psnrY)} | ${f(r.psnrAvg)} | ${f(r.ssim, 4)} | ${r.note ?? ''} |`);
+      L.push(`| ${r.label} | ${r.setting} | ${f(r.wall, 1)} | ${f(r.fps)} | ${f(r.xRealtime, 3)} | ${f(r.machineCores)}${r.ownCores != null ? ` (${f(r.ownCores)})` : ''} | ${mb(r.peakBytes)}${r.peakPssBytes ? ` (${mb(r.peakPssBytes)})` : ''} | ${f(r.bytes / 1e6)} | ${f(r.kbps, 0)} | ${f(r.videoKbps, 0)} | ${f(r.psnrY)} | ${f(r.psnrAvg)} | ${f(r.ssim, 4)} | ${r.note ?? ''} |`);
     }
     L.push('');
     const g = (id) => get('speed', input, id);
@@ -118,7 +122,7 @@ export function render(results) {
     for (const [name, one, two] of [['native', n1, n2], ['Chromium', b1, b2]]) {
       if (!one || !two) continue;
       const s = scaling(one, two);
-      L.push(`- ${name}: measured speedup 2 vs 1: ${f(s.speedup)}×; serial fraction from Amdahl's law (f = 2/S − 1): ${f(s.amdahlSerialFraction, 3)}; from the timeline (serial seconds / 1-way wall): ${s.timelineSerialFraction == null ? '– (no serial_seconds)' : f(s.timelineSerialFraction, 3)}`);
+      L.push(`- ${name}: measured speedup 2 vs 1: ${f(s.speedup)}×; serial fraction from Amdahl's law (f = 2/S − 1): ${f(s.amdahlSerialFraction, 3)}${s.amdahlSerialFraction >= 1 ? ' (no speedup at all: contention or a serial bottleneck)' : ''}}; from the timeline (serial seconds / 1-way wall): ${s.timelineSerialFraction == null ? '– (no serial_seconds)' : f(s.timelineSerialFraction, 3)}`);
     }
     const base = n1?.timeline ? n1 : b1?.timeline ? b1 : null;
     if (!base) {

@@ -1,5 +1,6 @@
 // Small helpers shared by the benchmark modules.
 import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
@@ -25,9 +26,21 @@ export async function timed(command, args) {
   const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   const kb = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
-  return { wall, peakBytes: kb ? Number(kb[1]) * 1024 : null, stdout: r.stdout, stderr: r.stderr };
+  const user = /User time \(seconds\): ([0-9.]+)/.exec(r.stderr), sys = /System time \(seconds\): ([0-9.]+)/.exec(r.stderr);
+  return { wall, peakBytes: kb ? Number(kb[1]) * 1024 : null, cpuSeconds: user && sys ? Number(user[1]) + Number(sys[1]) : null, stdout: r.stdout, stderr: r.stderr };
 }
 
 export const sh = (command, args) => execFileSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
 
 export const log = (...a) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
+
+/** Whole-machine CPU time so far (seconds, all cores, busy = not idle/iowait), from /proc/stat. */
+export function machineCpu() {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const hz = 100;
+    const idle = line[3] + (line[4] ?? 0);
+    const total = line.reduce((a, b) => a + b, 0);
+    return { busy: (total - idle) / hz, total: total / hz };
+  } catch { return null; }
+}
