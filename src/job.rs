@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 
 use crate::decode::VideoDecoder;
 use crate::deinterlace::Deinterlacer;
-use crate::encode::{Av1Encoder, Av1Settings, EncodedFrame, VideoFormat};
+use crate::encode::{
+    Av1Encoder, Av1Settings, EncodedFrame, H264Encoder, H264Settings, VideoEncoder, VideoFormat,
+};
 use crate::error::{Error, Result};
 use crate::mux::mp4::annex_b_to_length_prefixed;
 use crate::picture::{Picture, Planes};
@@ -32,6 +34,8 @@ pub enum Deinterlace {
 pub enum VideoMode {
     /// Decode and encode to AV1.
     Av1(Av1Settings),
+    /// Decode and encode to H.264 (fast mode).
+    H264(H264Settings),
     /// Keep the H.264 as it is (remux only).
     Copy,
 }
@@ -76,7 +80,7 @@ pub struct EncodedChunk {
     pub samples: Vec<Sample>,
     /// `av1C` payload (AV1 mode).
     pub av1c: Option<Vec<u8>>,
-    /// `avcC` payload (copy mode).
+    /// `avcC` payload (copy and H.264 modes).
     pub avcc: Option<Vec<u8>>,
     pub stats: JobStats,
 }
@@ -93,7 +97,14 @@ pub fn run_chunk(
 ) -> Result<EncodedChunk> {
     match settings.video {
         VideoMode::Copy => copy_chunk(chunk),
-        VideoMode::Av1(av1) => encode_chunk(chunk, settings, &av1, progress),
+        VideoMode::Av1(av1) => {
+            let encoder = VideoEncoder::Av1(Box::new(Av1Encoder::new(settings.format, &av1)?));
+            encode_chunk(chunk, settings, encoder, progress)
+        }
+        VideoMode::H264(h264) => {
+            let encoder = VideoEncoder::H264(H264Encoder::new(settings.format, &h264)?);
+            encode_chunk(chunk, settings, encoder, progress)
+        }
     }
 }
 
@@ -171,13 +182,12 @@ enum Slot {
 fn encode_chunk(
     chunk: &Chunk,
     settings: &JobSettings,
-    av1: &Av1Settings,
+    encoder: VideoEncoder,
     progress: Progress,
 ) -> Result<EncodedChunk> {
     let format = settings.format;
     let mut decoder = VideoDecoder::new();
     decoder.feed_parameter_sets(&chunk.parameter_sets)?;
-    let encoder = Av1Encoder::new(format, av1)?;
     let deinterlace = match settings.deinterlace {
         Deinterlace::Auto => settings.interlaced_source,
         Deinterlace::On => true,
@@ -269,19 +279,23 @@ fn encode_chunk(
             order.len() - next_out
         )));
     }
-    let (samples, av1c) = output.finish(chunk.index)?;
+    let (samples, encoder) = output.finish(chunk.index)?;
+    let (av1c, avcc) = match encoder {
+        VideoEncoder::Av1(e) => (e.av1c(), None),
+        VideoEncoder::H264(e) => (None, e.avcc()),
+    };
     Ok(EncodedChunk {
         index: chunk.index,
         samples,
         av1c,
-        avcc: None,
+        avcc,
         stats,
     })
 }
 
 /// Pictures in presentation order → (deinterlacer) → encoder.
 struct FrameOutput {
-    encoder: Av1Encoder,
+    encoder: VideoEncoder,
     deinterlacer: Option<Deinterlacer>,
     /// Source timestamp of each picture sent, by encoder input index.
     out_pts: Vec<i64>,
@@ -309,8 +323,8 @@ impl FrameOutput {
     }
 
     /// Flushes everything; returns the samples with their source
-    /// timestamps, and the `av1C`.
-    fn finish(mut self, chunk_index: u32) -> Result<(Vec<Sample>, Option<Vec<u8>>)> {
+    /// timestamps, and the encoder (for its codec configuration).
+    fn finish(mut self, chunk_index: u32) -> Result<(Vec<Sample>, VideoEncoder)> {
         if let Some(p) = self.deinterlacer.as_mut().and_then(Deinterlacer::flush) {
             self.frames.extend(self.encoder.send(&p)?);
         }
@@ -341,7 +355,7 @@ impl FrameOutput {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok((samples, self.encoder.av1c()))
+        Ok((samples, self.encoder))
     }
 }
 

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use crate::error::{Error, Result};
 use crate::job::{run_chunk, EncodedChunk};
-use crate::pipeline::{Analyzer, Assembler, Settings, Summary};
+use crate::pipeline::{Analyzer, Assembler, ChunkTiming, Settings, Summary};
 use crate::plan::Chunk;
 use crate::sink::{FileSink, Sink};
 
@@ -87,7 +87,10 @@ pub fn transcode<R: Read, S: Sink>(
     // Bounded: at most this many chunks are planned but not yet muxed.
     let max_in_flight = jobs * 2;
     let frames_done = Arc::new(AtomicU64::new(0));
-    let (tx, rx) = mpsc::channel::<(u32, Result<EncodedChunk>)>();
+    let (tx, rx) = mpsc::channel::<(ChunkTiming, Result<EncodedChunk>)>();
+    let mut timeline = Vec::new();
+    // Time on this thread in demux, planning and muxing: the serial part.
+    let mut serial = std::time::Duration::ZERO;
 
     let mut analyzer = Analyzer::new(*settings)?;
     let mut assembler: Option<Assembler<S>> = None;
@@ -111,6 +114,7 @@ pub fn transcode<R: Read, S: Sink>(
         // 1. Read while there is room for more chunks.
         if reading && queue.len() + in_flight.len() < max_in_flight {
             let n = read_full(input, &mut buf)?;
+            let serial_start = Instant::now();
             if n == 0 || analyzer.done_reading() {
                 analyzer.finish()?;
                 reading = false;
@@ -126,6 +130,7 @@ pub fn transcode<R: Read, S: Sink>(
             progress.frames_planned = analyzer.plan_stats().frames;
             progress.chunks_planned = u64::from(chunks_planned);
             warnings.extend(analyzer.take_warnings());
+            serial += serial_start.elapsed();
         }
         // 2. The assembler exists once the stream's format is known.
         if assembler.is_none() {
@@ -136,16 +141,19 @@ pub fn transcode<R: Read, S: Sink>(
             }
         }
         if let Some(asm) = &mut assembler {
+            let serial_start = Instant::now();
             asm.add_audio(analyzer.take_audio())?;
             if !reading {
                 asm.end_of_audio()?;
             }
+            serial += serial_start.elapsed();
             // 3. Hand chunks to the pool.
             let job = analyzer
                 .job_settings()
                 .expect("known once the assembler exists");
             while in_flight.len() < jobs {
-                let Some(chunk) = queue.pop_front() else {
+                // Biggest job first: the tail of a run is where cores idle.
+                let Some(chunk) = take_biggest(&mut queue) else {
                     break;
                 };
                 in_flight.insert(chunk.index, (chunk.start_pts, chunk.end_pts));
@@ -153,6 +161,15 @@ pub fn transcode<R: Read, S: Sink>(
                 let frames_done = Arc::clone(&frames_done);
                 let cancel = Arc::clone(&cancel);
                 pool.spawn(move || {
+                    let start = started.elapsed().as_secs_f64();
+                    let mut timing = ChunkTiming {
+                        index: chunk.index,
+                        frames: chunk.output_frames() as u64,
+                        warmup_frames: chunk.warmup_frames() as u64,
+                        worker: rayon::current_thread_index().unwrap_or(0) as u32,
+                        start,
+                        end: start,
+                    };
                     let mut last = 0;
                     let mut report = |n: u64| {
                         frames_done.fetch_add(n - last, Ordering::Relaxed);
@@ -170,7 +187,8 @@ pub fn transcode<R: Read, S: Sink>(
                             .unwrap_or_default();
                         Err(Error::Encoder(format!("internal error (panic: {what})")))
                     });
-                    let _ = tx.send((chunk.index, result));
+                    timing.end = started.elapsed().as_secs_f64();
+                    let _ = tx.send((timing, result));
                 });
             }
         }
@@ -184,12 +202,16 @@ pub fn transcode<R: Read, S: Sink>(
         } else {
             rx.recv_timeout(std::time::Duration::from_millis(200)).ok()
         };
-        if let Some((index, result)) = result {
+        if let Some((timing, result)) = result {
+            let index = timing.index;
             let (start, end) = in_flight.remove(&index).unwrap_or((0, 0));
             let encoded = result.map_err(|e| chunk_error(index, start, end, e))?;
             progress.chunks_done += 1;
+            timeline.push(timing);
             if let Some(asm) = &mut assembler {
+                let serial_start = Instant::now();
                 asm.add_chunk(encoded)?;
+                serial += serial_start.elapsed();
             }
         }
         progress.frames_done = frames_done.load(Ordering::Relaxed);
@@ -204,7 +226,12 @@ pub fn transcode<R: Read, S: Sink>(
     on_progress(&progress);
     let assembler =
         assembler.ok_or_else(|| Error::NoDecodableFrame("no video frames found".into()))?;
+    let serial_start = Instant::now();
     let (mut summary, sink) = assembler.finish(chunks_planned)?;
+    serial += serial_start.elapsed();
+    timeline.sort_by_key(|t| t.index);
+    summary.timeline = timeline;
+    summary.serial_seconds = serial.as_secs_f64();
     let plan = analyzer.plan_stats();
     summary.input_bytes = analyzer.bytes_in();
     summary.skipped_leading_frames = plan.skipped_leading_frames;
@@ -212,6 +239,15 @@ pub fn transcode<R: Read, S: Sink>(
     summary.warnings = warnings;
     summary.wall_seconds = started.elapsed().as_secs_f64();
     Ok((summary, sink))
+}
+
+/// Removes the chunk with the most work (the earliest among equals).
+fn take_biggest(queue: &mut std::collections::VecDeque<Chunk>) -> Option<Chunk> {
+    let (at, _) = queue
+        .iter()
+        .enumerate()
+        .max_by(|(i, a), (j, b)| a.work().total_cmp(&b.work()).then(j.cmp(i)))?;
+    queue.remove(at)
 }
 
 fn chunk_error(index: u32, start: i64, end: i64, error: Error) -> Error {

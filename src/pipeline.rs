@@ -63,12 +63,17 @@ pub enum Split {
 /// 3–5 fps at 720p, one thread), so 4× keeps the overlap under ~25% of a
 /// job's time; past it a chunk runs on to the next random-access point.
 const AV1_MAX_WARMUP_RATIO: f64 = 4.0;
+/// The same for the H.264 fast mode: rusty_h264 encodes about as fast as
+/// rust_h264 decodes (~100 vs ~80 fps at 720p), so warm-up costs as much as
+/// output; 2× still lets a long GOP feed two or three workers.
+const H264_MAX_WARMUP_RATIO: f64 = 2.0;
 
 impl Settings {
     /// The planner's warm-up budget (`None`: split at keyframes only).
     pub fn max_warmup_ratio(&self) -> Option<f64> {
         match (self.split, &self.video) {
             (Split::Anywhere, VideoMode::Av1(_)) => Some(AV1_MAX_WARMUP_RATIO),
+            (Split::Anywhere, VideoMode::H264(_)) => Some(H264_MAX_WARMUP_RATIO),
             // Copy keeps the source's GOPs: it can only cut at keyframes.
             _ => None,
         }
@@ -76,8 +81,10 @@ impl Settings {
 
     /// Checks every value before work starts.
     pub fn validate(&self) -> Result<()> {
-        if let VideoMode::Av1(av1) = &self.video {
-            av1.validate()?;
+        match &self.video {
+            VideoMode::Av1(av1) => av1.validate()?,
+            VideoMode::H264(h264) => h264.validate()?,
+            VideoMode::Copy => {}
         }
         if !(self.chunk_seconds.is_finite() && self.chunk_seconds > 0.0) {
             return Err(Error::InvalidSettings(format!(
@@ -617,7 +624,27 @@ pub struct Summary {
     pub bitrate: f64,
     /// Wall-clock seconds (set by the face that ran the jobs).
     pub wall_seconds: f64,
+    /// Seconds the coordinating thread spent demuxing, planning and muxing
+    /// (the part that does not fan out); set by the face.
+    pub serial_seconds: f64,
+    /// When and where each chunk job ran; set by the face.
+    pub timeline: Vec<ChunkTiming>,
     pub warnings: Vec<Warning>,
+}
+
+/// One chunk job as it ran: what the scaling analysis of `bench/` models.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct ChunkTiming {
+    pub index: u32,
+    /// Frames output.
+    pub frames: u64,
+    /// Frames decoded only to rebuild references (split between keyframes).
+    pub warmup_frames: u64,
+    /// Which worker (thread) ran it.
+    pub worker: u32,
+    /// Seconds since the transcode started.
+    pub start: f64,
+    pub end: f64,
 }
 
 /// Presentation time of a chunk's last frame (`fallback` when it has none):
@@ -750,17 +777,22 @@ impl<S: Sink> Assembler<S> {
                     })?,
                     bit_depth: format.bit_depth,
                 },
-                VideoMode::Copy => VideoCodec::Avc {
+                VideoMode::Copy | VideoMode::H264(_) => VideoCodec::Avc {
                     avcc: chunk
                         .avcc
                         .clone()
                         .ok_or_else(|| Error::Mux("first chunk carries no SPS/PPS".into()))?,
                 },
             };
+            // The H.264 encoder rounds odd sizes up (4:2:0 cannot signal them).
+            let even = |n: u32| match self.job.video {
+                VideoMode::H264(_) => n + (n & 1),
+                _ => n,
+            };
             let video = VideoTrack {
                 codec,
-                width: format.width,
-                height: format.height,
+                width: even(format.width),
+                height: even(format.height),
                 pixel_aspect: Some(format.sample_aspect).filter(|&(a, b)| a != b && a > 0 && b > 0),
                 default_frame_duration: self.frame_ticks as u32,
             };

@@ -63,6 +63,18 @@ impl Chunk {
         kept.clone().max().unwrap_or(0) - kept.min().unwrap_or(0)
     }
 
+    /// Units decoded but not output (warm-up before the start, decoding
+    /// past the end).
+    pub fn warmup_frames(&self) -> usize {
+        self.units.len() - self.output_frames()
+    }
+
+    /// Relative amount of work, for scheduling the biggest jobs first:
+    /// output frames, plus warm-up at decode cost (~1/20 of an encode).
+    pub fn work(&self) -> f64 {
+        self.output_frames() as f64 + self.warmup_frames() as f64 / 20.0
+    }
+
     /// Compressed bytes carried.
     pub fn byte_len(&self) -> usize {
         self.parameter_sets.len() + self.units.iter().map(|u| u.data.len()).sum::<usize>()
@@ -284,7 +296,12 @@ impl ChunkPlanner {
             .copied()
             .filter(|i| scene_cut(i) >= SCENE_CUT_SIZE_RATIO)
             .max_by(|a, b| scene_cut(a).total_cmp(&scene_cut(b)).then(b.cmp(a)))
-            .or_else(|| candidates.iter().copied().min_by_key(|&i| self.current[i].pts));
+            .or_else(|| {
+                candidates
+                    .iter()
+                    .copied()
+                    .min_by_key(|&i| self.current[i].pts)
+            });
         if let Some(i) = best {
             self.split_at(i);
         }
@@ -514,7 +531,11 @@ mod tests {
             let mut n = 1;
             while n < 300 {
                 let p = (n + 2).min(299);
-                units.push(au((base + p) * 3000, (base + n - 1) * 3000, RandomAccess::No));
+                units.push(au(
+                    (base + p) * 3000,
+                    (base + n - 1) * 3000,
+                    RandomAccess::No,
+                ));
                 for b in n..p {
                     let mut u = au((base + b) * 3000, (base + b) * 3000, RandomAccess::No);
                     u.is_reference = false;
@@ -537,8 +558,11 @@ mod tests {
             // Decoding starts at the GOP's IDR.
             assert_eq!(c.units[0].random_access, RandomAccess::Idr);
             let frames = c.output_frames();
-            assert!((60..=100).contains(&frames) || c.end_pts == i64::MAX || c.end_pts % 900_000 == 0,
-                "chunk {} has {frames} frames", c.index);
+            assert!(
+                (60..=100).contains(&frames) || c.end_pts == i64::MAX || c.end_pts % 900_000 == 0,
+                "chunk {} has {frames} frames",
+                c.index
+            );
         }
         // The second chunk of the first GOP decodes the first chunk's frames as warm-up.
         assert!(chunks[1].units.len() > chunks[1].output_frames());
@@ -550,7 +574,11 @@ mod tests {
         // 30 fps P-only stream with one IDR; frame 70 is five times larger.
         let units: Vec<_> = (0..200)
             .map(|i| {
-                let ra = if i == 0 { RandomAccess::Idr } else { RandomAccess::No };
+                let ra = if i == 0 {
+                    RandomAccess::Idr
+                } else {
+                    RandomAccess::No
+                };
                 let mut u = au(i * 3000, i * 3000, ra);
                 u.data = vec![0; if i == 70 { 5000 } else { 1000 }];
                 u
@@ -565,7 +593,11 @@ mod tests {
     fn warm_up_budget_makes_chunks_longer_deep_in_a_gop() {
         let units: Vec<_> = (0..900)
             .map(|i| {
-                let ra = if i == 0 { RandomAccess::Idr } else { RandomAccess::No };
+                let ra = if i == 0 {
+                    RandomAccess::Idr
+                } else {
+                    RandomAccess::No
+                };
                 au(i * 3000, i * 3000, ra)
             })
             .collect();
@@ -575,7 +607,11 @@ mod tests {
         for c in &chunks[1..] {
             let warmup = c.units.len() - c.output_frames();
             let previous = chunks[c.index as usize - 1].output_frames();
-            assert!(warmup <= previous * 2, "chunk {}: warm-up {warmup}", c.index);
+            assert!(
+                warmup <= previous * 2,
+                "chunk {}: warm-up {warmup}",
+                c.index
+            );
         }
         let lengths: Vec<usize> = chunks.iter().map(Chunk::output_frames).collect();
         assert!(lengths[3] > lengths[1], "{lengths:?}");

@@ -56,5 +56,6 @@ for (const r of rows) {
   const base = rows.find((b) => b.clip === r.clip && b.variant === 'base' && b.q === r.q) ?? r;
   lines.push(`| ${r.clip} | ${r.q} | ${r.variant} | ${r.fps.toFixed(2)} | ${(r.fps / base.fps).toFixed(2)} | ${(r.bytes / 1024).toFixed(0)} | ${(r.bytes / base.bytes).toFixed(2)} | ${r.psnr.toFixed(2)} | ${(r.psnr - base.psnr).toFixed(2)} |`);
 }
-await writeFile(join(repo, 'bench', 'knobs', `results-${new Date().toISOString().slice(0, 10)}.md`), lines.join('\n') + '\n');
+const tag = process.argv.length > 2 ? '-' + process.argv.slice(2).join('-').replace(/[^a-z0-9-]+/gi, '_') : '';
+await writeFile(join(repo, 'bench', 'knobs', `results-${new Date().toISOString().slice(0, 10)}${tag}.md`), lines.join('\n') + '\n');
 console.log(lines.join('\n'));

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
-use fanout::encode::Av1Settings;
+use fanout::encode::{Av1Preset, Av1Settings, H264Settings};
 use fanout::job::{Deinterlace, VideoMode};
 use fanout::native::{transcode_file, Progress};
 use fanout::pipeline::{Settings, Split, Summary};
@@ -16,6 +16,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 enum VideoArg {
     /// Encode to AV1 with rav1e.
     Av1,
+    /// Encode to H.264 (Constrained Baseline) with rusty_h264: fast, plays everywhere.
+    H264,
     /// Keep the H.264 as it is (remux only).
     Copy,
 }
@@ -26,6 +28,16 @@ enum SplitArg {
     Anywhere,
     /// Only at the source's keyframes.
     Keyframes,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum PresetArg {
+    /// rav1e speed 10 without frame reordering, quantizer 140.
+    Fast,
+    /// rav1e speed 10 without frame reordering, quantizer 110.
+    Balanced,
+    /// rav1e speed 9 with frame reordering, quantizer 100.
+    Small,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -45,12 +57,18 @@ struct Args {
     /// Output MP4.
     #[arg(short, long)]
     output: PathBuf,
-    /// rav1e speed preset: 0 (slowest, smallest) to 10 (fastest).
-    #[arg(long, default_value_t = Av1Settings::default().speed, value_parser = clap::value_parser!(u8).range(0..=10))]
-    speed: u8,
-    /// Constant quantizer 0-255: lower is better quality and bigger files.
-    #[arg(long, default_value_t = Av1Settings::default().quantizer)]
-    quality: u8,
+    /// AV1 preset: fast, balanced (speed 10) or small (speed 9, smaller files).
+    #[arg(long, value_enum, default_value_t = PresetArg::Balanced)]
+    preset: PresetArg,
+    /// rav1e speed 0 (slowest, smallest) to 10 (fastest); overrides the preset's.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10))]
+    speed: Option<u8>,
+    /// AV1 constant quantizer 0-255 (lower: better and bigger); overrides the preset's.
+    #[arg(long)]
+    quality: Option<u8>,
+    /// rav1e low-latency mode (no frame reordering: faster, a little bigger); overrides the preset's.
+    #[arg(long)]
+    low_latency: Option<bool>,
     /// Maximum frames between keyframes inside a chunk (0: only at chunk starts and scene cuts).
     #[arg(long, default_value_t = 0)]
     max_keyframe_interval: u32,
@@ -63,7 +81,10 @@ struct Args {
     /// Parallel chunk jobs (0: one per core).
     #[arg(short, long, default_value_t = 0)]
     jobs: usize,
-    /// Video: encode to AV1, or copy the H.264 without re-encoding.
+    /// H.264 QP 0-51 for --video h264 (lower is better quality and bigger files).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=51))]
+    qp: Option<u8>,
+    /// Video: encode to AV1, encode to H.264 (fast), or copy the H.264 without re-encoding.
     #[arg(long, value_enum, default_value_t = VideoArg::Av1)]
     video: VideoArg,
     /// Deinterlace: auto (when the stream is interlaced), on, off.
@@ -81,10 +102,22 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let settings = Settings {
         video: match args.video {
-            VideoArg::Av1 => VideoMode::Av1(Av1Settings {
-                speed: args.speed,
-                quantizer: args.quality,
-                max_keyframe_interval: args.max_keyframe_interval,
+            VideoArg::Av1 => {
+                let preset = match args.preset {
+                    PresetArg::Fast => Av1Preset::Fast,
+                    PresetArg::Balanced => Av1Preset::Balanced,
+                    PresetArg::Small => Av1Preset::Small,
+                }
+                .settings();
+                VideoMode::Av1(Av1Settings {
+                    speed: args.speed.unwrap_or(preset.speed),
+                    quantizer: args.quality.unwrap_or(preset.quantizer),
+                    max_keyframe_interval: args.max_keyframe_interval,
+                    low_latency: args.low_latency.unwrap_or(preset.low_latency),
+                })
+            }
+            VideoArg::H264 => VideoMode::H264(H264Settings {
+                qp: args.qp.unwrap_or(H264Settings::default().qp),
             }),
             VideoArg::Copy => VideoMode::Copy,
         },

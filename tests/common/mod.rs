@@ -118,7 +118,7 @@ pub fn with(settings: Settings, f: impl FnOnce(&mut Settings)) -> Settings {
 pub fn av1_settings(settings: &Settings) -> Av1Settings {
     match settings.video {
         VideoMode::Av1(a) => a,
-        VideoMode::Copy => Av1Settings::default(),
+        VideoMode::Copy | VideoMode::H264(_) => Av1Settings::default(),
     }
 }
 
