@@ -36,7 +36,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { ANCHOR, CONTENDERS, describe, runContender, settingFor } from './lib/contenders.mjs';
 import { inputKinds, probe } from './lib/inputs.mjs';
@@ -118,6 +118,7 @@ const results = {
   date,
   command: `bench/run ${argv.join(' ')}`.trim(),
   started: new Date().toISOString(),
+  loadAverageAtStart: loadavg(),
   config: { ...cfg, work: relative(repo, cfg.work), cli: relative(repo, cfg.cli) },
   versions: await collectVersions(cfg),
   contenders: Object.fromEntries(contenders.map((c) => [c.id, { ...c, ...describe(c, cfg) }])),
@@ -127,6 +128,7 @@ const results = {
   errors: [],
   finished: null,
 };
+if (loadavg()[0] > 0.5) log(`warning: load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}: something else is running; timings will be contaminated`);
 log(`results: ${relative(repo, outDir)}; contenders: ${contenders.map((c) => c.id).join(', ')}`);
 
 async function save() {
@@ -158,9 +160,9 @@ async function measure({ phase, input, contender: c, q, chunkSeconds, tag }) {
   const d = describe(c, cfg);
   log(`${name}: ${d.label}, ${settingFor(c, q, ctx)} ...`);
   try {
-    const cpu0 = machineCpu();
+    const cpu0 = machineCpu(), w0 = performance.now();
     const r = await runContender(c, q, ctx);
-    const cpu1 = machineCpu();
+    const cpu1 = machineCpu(), elapsed = (performance.now() - w0) / 1000;
     const bytes = await readFile(output);
     const v = videoPackets(output);
     const qual = await quality(output, input.file, { statsFile });
@@ -171,8 +173,9 @@ async function measure({ phase, input, contender: c, q, chunkSeconds, tag }) {
       peakBytes: r.peakBytes, peakPssBytes: r.peakPssBytes ?? null,
       bytes: bytes.length, kbps: bytes.length * 8 / input.duration / 1000, videoBytes: v.bytes, videoKbps: v.bytes * 8 / input.duration / 1000,
       keyframes: v.keyframes.length, ...qual,
-      // CPU: the whole machine's busy time during the run, in cores (busy seconds / wall), and the run's own where known.
-      machineCores: cpu0 && cpu1 ? (cpu1.busy - cpu0.busy) / r.wall : null,
+      // CPU: the whole machine's busy time, in cores, over the contender's whole invocation (a browser's start and
+      // the download included), and the run's own (user+sys / wall) where known.
+      machineCores: cpu0 && cpu1 ? (cpu1.busy - cpu0.busy) / elapsed : null,
       ownCores: r.cpuSeconds != null ? r.cpuSeconds / r.wall : null,
       binary: c.kind === 'fanout-native' ? statSync(cfg.cli).mtime.toISOString() : c.kind === 'fanout-browser' ? statSync(join(repo, 'www', 'fanout', 'pkg', 'fanout_bg.wasm')).mtime.toISOString() : null,
       sha256: createHash('sha256').update(bytes).digest('hex'),

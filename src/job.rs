@@ -102,7 +102,7 @@ pub fn run_chunk(
             encode_chunk(chunk, settings, encoder, progress)
         }
         VideoMode::H264(h264) => {
-            let encoder = VideoEncoder::H264(H264Encoder::new(settings.format, &h264)?);
+            let encoder = VideoEncoder::H264(Box::new(H264Encoder::new(settings.format, &h264)?));
             encode_chunk(chunk, settings, encoder, progress)
         }
     }

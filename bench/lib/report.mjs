@@ -45,7 +45,7 @@ export function render(results) {
 
   L.push(`# Fanout benchmark, ${results.date}${cfg.quick ? ' (QUICK smoke test: tiny inputs, not a measurement)' : ''}`, '');
   L.push(`Command: \`${results.command}\` (${results.finished ? `finished, ${f(results.totalSeconds / 60, 1)} min` : 'IN PROGRESS or interrupted'}).`, '');
-  L.push(`Machine: ${v.cpu}, ${v.memory} RAM, ${v.os}; Node ${v.node}.`, '');
+  L.push(`Machine: ${v.cpu}, ${v.memory} RAM, ${v.os}; Node ${v.node}. Load average when the run started: ${(results.loadAverageAtStart ?? []).map((x) => x.toFixed(2)).join(' ')}${results.loadAverageAtStart?.[0] > 0.5 ? ' (**something else was running**)' : ''}.`, '');
   L.push('Versions:',
     `- ${v.ffmpeg}; Debian libraries: ${v.debianLibraries.join(', ')}`,
     `- ${v.chromium} (headless, --disable-gpu: software codecs only)`,
@@ -89,7 +89,7 @@ export function render(results) {
 
   // ---- speed ----
   L.push('## Speed, memory and quality (full inputs, one quality point)', '',
-    'CPU cores busy: the whole machine\'s busy CPU time during the run / wall time (from /proc/stat; in brackets the run\'s own user+sys time / wall, for processes under /usr/bin/time). A busy figure well above the own one means something else was running: treat that row\'s timing as contaminated. Wall time: native and ffmpeg from process start to exit; in Chromium the `transcode()` / `Conversion.execute()` / `ffmpeg.exec()` call only (browser start, module and wasm loading, ffmpeg.wasm `writeFile` not timed). fps = output frames / wall. Peak memory: native = maximum RSS (`/usr/bin/time -v`); browser = peak of the summed RSS of this browser\'s processes, sampled every 0.5 s (shared pages counted in every process; the summed PSS, which counts them once, in brackets).', '');
+    'CPU cores busy: the whole machine\'s busy CPU time / elapsed time over the contender\'s whole invocation (from /proc/stat; for browser contenders this includes starting the browser and saving the output; in brackets the run\'s own user+sys time / wall, for processes under /usr/bin/time). A busy figure well above the own one means something else was running: treat that row\'s timing as contaminated. Wall time: native and ffmpeg from process start to exit; in Chromium the `transcode()` / `Conversion.execute()` / `ffmpeg.exec()` call only (browser start, module and wasm loading, ffmpeg.wasm `writeFile` not timed). fps = output frames / wall. Peak memory: native = maximum RSS (`/usr/bin/time -v`); browser = peak of the summed RSS of this browser\'s processes, sampled every 0.5 s (shared pages counted in every process; the summed PSS, which counts them once, in brackets).', '');
   for (const input of speedInputs) {
     L.push(`### ${input}: ${results.inputs[input]?.description ?? ''}`, '',
       '| run | setting | wall s | fps | × real time | CPU cores busy (own) | peak memory MB | output MB | kbit/s (all) | video kbit/s | PSNR-Y dB | PSNR avg dB | SSIM | note |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');

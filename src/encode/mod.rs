@@ -35,7 +35,7 @@ pub struct EncodedFrame {
 /// The encoder of one chunk, whichever codec.
 pub enum VideoEncoder {
     Av1(Box<Av1Encoder>),
-    H264(H264Encoder),
+    H264(Box<H264Encoder>),
 }
 
 impl VideoEncoder {
