@@ -16,7 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let seconds: f64 = positional.get(1).map_or(Ok(2.0), |s| s.parse())?;
     let mut demux = TsDemuxer::new();
     let mut splitter = AccessUnitSplitter::new();
-    let mut planner = ChunkPlanner::new(seconds, 3003);
+    let mut planner = ChunkPlanner::new(seconds, 3003, None);
     demux.push(&std::fs::read(path)?)?;
     demux.finish()?;
     while let Some(event) = demux.next_event() {
