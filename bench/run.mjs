@@ -28,6 +28,7 @@
 //   --chunk-lengths=1,2,5,10   chunk lengths for the seam test
 //   --svt-preset=N [10]  --aom-cpu-used=N [8]  --aom-rt-cpu-used=N [8]  --x264-preset=P [veryfast]
 //   --wasm-threads=N [cores]  x264 threads in ffmpeg.wasm
+//   --webcodecs-rd-scale=F [0.6]  WebCodecs' sweep bitrates = F × librav1e's at the same points (speed run: 1 ×)
 //   --out=DIR               results folder [bench/results/<date>, -b, -c... if taken; --quick: bench/work/results-quick/<date>]
 //
 // Every number comes from this run; only the generated inputs are cached
@@ -80,6 +81,7 @@ const cfg = {
   aomCpuUsed: Number(opt['aom-cpu-used'] ?? 8),
   aomRtCpuUsed: Number(opt['aom-rt-cpu-used'] ?? 8),
   x264Preset: opt['x264-preset'] ?? 'veryfast',
+  webcodecsRdScale: Number(opt['webcodecs-rd-scale'] ?? 0.6),
   wasmThreads: Number(opt['wasm-threads'] ?? cpus().length),
   inputs: list(opt.inputs ?? 'cam,cuts,broadcast'),
   phases: list(opt.phases ?? 'speed,seam,rd'),
@@ -155,7 +157,12 @@ async function measure({ phase, input, contender: c, q, chunkSeconds, tag }) {
   const output = join(cfg.work, `out-${name}.mp4`);
   const statsFile = join(cfg.work, `psnr-${name}.log`);
   await rm(output, { force: true });
-  const anchorKbps = (qq) => results.runs.find((r) => r.input === input.id && r.phase === phase && r.contender === ANCHOR && r.q === qq)?.videoKbps;
+  // WebCodecs' target bitrate: the anchor's at the same point (in the sweep scaled by --webcodecs-rd-scale, since at
+  // equal bitrate Chromium's encoder lands well above rav1e speed 10 in PSNR and the curves would not overlap).
+  const anchorKbps = (qq) => {
+    const kbps = results.runs.find((r) => r.input === input.id && r.phase === phase && r.contender === ANCHOR && r.q === qq)?.videoKbps;
+    return kbps && phase === 'rd' ? kbps * cfg.webcodecsRdScale : kbps;
+  };
   const ctx = { cfg, input, output, chunkSeconds, anchorKbps };
   const d = describe(c, cfg);
   log(`${name}: ${d.label}, ${settingFor(c, q, ctx)} ...`);

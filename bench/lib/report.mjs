@@ -51,7 +51,7 @@ export function render(results) {
     `- ${v.chromium} (headless, --disable-gpu: software codecs only)`,
     `- Fanout: ${v.fanoutCli ?? '?'} at git ${v.git}, rav1e crate ${v.rav1eCrate} (Cargo.lock, built without assembly); CLI built ${v.fanoutCliBuilt}, wasm built ${v.fanoutWasmBuilt}`,
     `- npm: ${Object.entries(v.npm).map(([k, x]) => `${k} ${x}`).join(', ')}`, '');
-  L.push(`Settings: rav1e speed ${cfg.speed}; speed runs at nominal quantizer ${cfg.quality}; Fanout chunks of ${cfg.chunkSeconds} s. Quality is given to every encoder as the nominal rav1e quantizer Q and mapped to its own knob through lists of the same length: Q ${cfg.points.join(', ')} ↔ SVT-AV1/libaom CRF ${(cfg.crfPoints ?? ["?"]).join(', ')} ↔ x264 CRF ${(cfg.x264Points ?? ["?"]).join(', ')} (linear in between); WebCodecs a target bitrate (the bitrate ffmpeg + librav1e reached at the same Q on the same input in this run). Bitrates are of the video stream alone (audio is copied by every contender).`, '');
+  L.push(`Settings: rav1e speed ${cfg.speed}; speed runs at nominal quantizer ${cfg.quality}; Fanout chunks of ${cfg.chunkSeconds} s. Quality is given to every encoder as the nominal rav1e quantizer Q and mapped to its own knob through lists of the same length: Q ${cfg.points.join(', ')} ↔ SVT-AV1/libaom CRF ${(cfg.crfPoints ?? ["?"]).join(', ')} ↔ x264 CRF ${(cfg.x264Points ?? ["?"]).join(', ')} (linear in between); WebCodecs a target bitrate (the bitrate ffmpeg + librav1e reached at the same Q on the same input in this run; in the sweep times ${cfg.webcodecsRdScale ?? 1}, so its curve overlaps rav1e's in PSNR). Bitrates are of the video stream alone (audio is copied by every contender).`, '');
 
   // ---- headline ----
   const cam = 'cam';
@@ -122,7 +122,7 @@ export function render(results) {
     for (const [name, one, two] of [['native', n1, n2], ['Chromium', b1, b2]]) {
       if (!one || !two) continue;
       const s = scaling(one, two);
-      L.push(`- ${name}: measured speedup 2 vs 1: ${f(s.speedup)}×; serial fraction from Amdahl's law (f = 2/S − 1): ${f(s.amdahlSerialFraction, 3)}${s.amdahlSerialFraction >= 1 ? ' (no speedup at all: contention or a serial bottleneck)' : ''}}; from the timeline (serial seconds / 1-way wall): ${s.timelineSerialFraction == null ? '– (no serial_seconds)' : f(s.timelineSerialFraction, 3)}`);
+      L.push(`- ${name}: measured speedup 2 vs 1: ${f(s.speedup)}×; serial fraction from Amdahl's law (f = 2/S − 1): ${f(s.amdahlSerialFraction, 3)}${s.amdahlSerialFraction >= 1 ? ' (no speedup at all: contention or a serial bottleneck)' : ''}; from the timeline (serial seconds / 1-way wall): ${s.timelineSerialFraction == null ? '– (no serial_seconds)' : f(s.timelineSerialFraction, 3)}`);
     }
     const base = n1?.timeline ? n1 : b1?.timeline ? b1 : null;
     if (!base) {
