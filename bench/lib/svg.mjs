@@ -13,6 +13,16 @@ function niceTicks(lo, hi, count = 6) {
   return ticks;
 }
 
+/** Ticks for a log10 axis spanning [lo, hi] (in log10 units): 1-2-5 steps, finer or linear when the span is short. */
+function logTicks(lo, hi) {
+  for (const ms of [[1], [1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]]) {
+    const t = [];
+    for (let k = Math.floor(lo); k <= Math.ceil(hi); k++) for (const m of ms) { const v = m * 10 ** k; if (Math.log10(v) >= lo && Math.log10(v) <= hi) t.push(v); }
+    if (t.length >= 3) return t;
+  }
+  return niceTicks(10 ** lo, 10 ** hi, 4).filter((v) => v > 0);
+}
+
 const fmt = (v) => (Math.abs(v) >= 1000 ? v.toFixed(0) : Number(v.toPrecision(4)).toString());
 
 /**
@@ -37,9 +47,8 @@ export function lineChart({ title, xLabel, yLabel, series, logX = false, log2X =
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="${L + pw / 2}" y="22" text-anchor="middle" font-size="14" font-weight="bold">${esc(title)}</text>`];
   const xt = log2X ? Array.from({ length: Math.floor(x1) - Math.ceil(x0) + 1 }, (_, i) => 2 ** (Math.ceil(x0) + i))
-    : logX ? Array.from({ length: Math.floor(x1) - Math.ceil(x0) + 1 }, (_, i) => 10 ** (Math.ceil(x0) + i))
-      : niceTicks(x0, x1);
-  const yt = logY ? Array.from({ length: Math.floor(y1) - Math.ceil(y0) + 1 }, (_, i) => 10 ** (Math.ceil(y0) + i)) : niceTicks(y0, y1);
+    : logX ? logTicks(x0, x1) : niceTicks(x0, x1);
+  const yt = logY ? logTicks(y0, y1) : niceTicks(y0, y1);
   for (const v of xt) {
     const x = sx(v);
     out.push(`<line x1="${x}" y1="${T}" x2="${x}" y2="${T + ph}" stroke="#e4e4e4"/>`, `<text x="${x}" y="${T + ph + 16}" text-anchor="middle">${fmt(v)}</text>`);
@@ -60,7 +69,7 @@ export function lineChart({ title, xLabel, yLabel, series, logX = false, log2X =
     }
     if (s.marker !== false) for (const [x, y] of pts) out.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3.5" fill="${color}"/>`);
     const ly = T + 8 + i * 18;
-    out.push(`<line x1="${L + pw + 12}" y1="${ly}" x2="${L + pw + 36}" y2="${ly}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+    out.push(s.line === false ? `<circle cx="${L + pw + 24}" cy="${ly}" r="3.5" fill="${color}"/>` : `<line x1="${L + pw + 12}" y1="${ly}" x2="${L + pw + 36}" y2="${ly}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
       `<text x="${L + pw + 42}" y="${ly + 4}">${esc(s.name)}</text>`);
   });
   out.push('</svg>');
