@@ -180,12 +180,11 @@ export function render(results) {
       const rr = runs.filter((r) => r.phase === 'rd' && r.input === input);
       const ids = [...new Set(rr.map((r) => r.contender))];
       const anchor = rr.filter((r) => r.contender === results.anchor).map((r) => ({ kbps: r.videoKbps, psnr: r.psnrY }));
-      L.push(`### ${input}: ${results.inputs[input]?.description ?? ''}`, '', '| encoder | points (Q: setting → video kbit/s @ PSNR-Y dB, SSIM) | fps at Q ' + cfg.quality + ' | BD-rate vs anchor | over PSNR-Y |', '|---|---|---|---|---|');
+      L.push(`### ${input}: ${results.inputs[input]?.description ?? ''}`, '', '| encoder | points (Q: setting → video kbit/s @ PSNR-Y dB, SSIM) | fps at each point | BD-rate vs anchor | over PSNR-Y |', '|---|---|---|---|---|');
       for (const id of ids) {
         const pts = rr.filter((r) => r.contender === id).sort((a, b) => a.q - b.q);
         const bd = id === results.anchor ? null : bdRate(anchor, pts.map((r) => ({ kbps: r.videoKbps, psnr: r.psnrY })));
-        const atQ = pts.find((r) => r.q === cfg.quality);
-        L.push(`| ${label(id)} | ${pts.map((r) => `${r.q}: ${r.setting} → ${f(r.videoKbps, 0)} @ ${f(r.psnrY)}, ${f(r.ssim, 4)}`).join('; ')} | ${atQ ? f(atQ.fps) : ''} | ${id === results.anchor ? 'anchor' : bd ? pct(bd.bdRate) : '– (no overlap or <2 points)'} | ${bd ? `${f(bd.from)}–${f(bd.to)}` : ''} |`);
+        L.push(`| ${label(id)} | ${pts.map((r) => `${r.q}: ${r.setting} → ${f(r.videoKbps, 0)} @ ${f(r.psnrY)}, ${f(r.ssim, 4)}`).join('; ')} | ${pts.map((r) => f(r.fps, 1)).join(' / ')} | ${id === results.anchor ? 'anchor' : bd ? pct(bd.bdRate) : '– (no overlap or <2 points)'} | ${bd ? `${f(bd.from)}–${f(bd.to)}` : ''} |`);
       }
       L.push('');
       figures[`rd-${input}.svg`] = lineChart({ title: `Rate–PSNR, ${input} (first ${cfg.rdSeconds} s)`, xLabel: 'video bitrate, kbit/s (log)', yLabel: 'PSNR-Y, dB', logX: true,
