@@ -23,7 +23,8 @@
 //   --points=Q,Q,.. [60,100,140,180]  nominal rav1e quantizers of the sweep
 //   --crf-points=.. [24,35,46,57]  SVT-AV1/libaom CRF at those points; --x264-points=.. [20,25,30,35] x264 CRF
 //                           (same length as --points; the speed runs' --quality maps through them too)
-//   --quality=Q [100]       quantizer of the speed runs     --speed=S [10] rav1e speed preset
+//   --quality=Q [120]       quantizer of the speed runs     --speed=S [9] rav1e speed preset
+//   --low-latency=B [true]  rav1e low-latency mode (Fanout's balanced preset = speed 9, low latency, 120)
 //   --chunk-seconds=N [2]   Fanout's chunk length           --seam-seconds=N [20]
 //   --chunk-lengths=1,2,5,10   chunk lengths for the seam test
 //   --svt-preset=N [10]  --aom-cpu-used=N [8]  --aom-rt-cpu-used=N [8]  --x264-preset=P [veryfast]
@@ -74,8 +75,10 @@ const cfg = {
   points: list(opt.points ?? (quick ? '100' : '60,100,140,180')).map(Number),
   crfPoints: list(opt['crf-points'] ?? (quick ? '35' : '24,35,46,57')).map(Number),
   x264Points: list(opt['x264-points'] ?? (quick ? '25' : '20,25,30,35')).map(Number),
-  quality: Number(opt.quality ?? 100),
-  speed: Number(opt.speed ?? 10),
+  quality: Number(opt.quality ?? 120),
+  speed: Number(opt.speed ?? 9),
+  // rav1e low-latency mode (no frame reordering), as Fanout's default preset.
+  lowLatency: String(opt['low-latency'] ?? 'true') === 'true',
   chunkSeconds: Number(opt['chunk-seconds'] ?? 2),
   svtPreset: Number(opt['svt-preset'] ?? 10),
   aomCpuUsed: Number(opt['aom-cpu-used'] ?? 8),
@@ -215,7 +218,8 @@ await save();
 if (phaseOn('speed')) {
   for (const id of cfg.inputs.filter(inputOn)) {
     const input = await prepare(id, id === 'broadcast' ? cfg.broadcastSeconds : cfg.seconds, id);
-    for (const c of contenders.filter((c) => c.phases.includes('speed'))) await measure({ phase: 'speed', input, contender: c, q: cfg.quality });
+    const here = (c) => c.phases.includes('speed') && (!c.inputs || c.inputs.includes(id));
+    for (const c of contenders.filter(here)) await measure({ phase: 'speed', input, contender: c, q: cfg.quality });
   }
 }
 

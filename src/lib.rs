@@ -27,3 +27,9 @@ pub mod wasm;
 pub mod wire;
 
 pub use error::{Error, Result, Warning};
+
+// Each wasm instance runs on one thread (a Web Worker), as talc's global
+// mode requires.
+#[cfg(all(target_arch = "wasm32", feature = "alloc-talc"))]
+#[global_allocator]
+static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };

@@ -77,6 +77,8 @@ impl WasmAnalyzer {
         let info = serde_json::json!({
             "index": chunk.index,
             "frames": chunk.output_frames(),
+            "warmupFrames": chunk.warmup_frames(),
+            "work": chunk.work(),
             "start": chunk.start_pts as f64 / 90_000.0,
             "end": if chunk.end_pts == i64::MAX { None } else { Some(chunk.end_pts as f64 / 90_000.0) },
             "span": chunk.span() as f64 / 90_000.0,

@@ -4,9 +4,11 @@
 mod common;
 
 use common::*;
+use fanout::job::VideoMode;
+use fanout::pipeline::Settings;
 use fanout::Error;
 
-/// PSNR floor (luma, dB) for the default quality (quantizer 100, speed 10).
+/// PSNR floor (luma, dB) at the default settings (balanced preset; H.264 QP 28).
 /// Measured 36–44 dB on the corpus; 32 dB leaves room for encoder changes
 /// while still catching broken pictures (which score below 20 dB).
 const PSNR_FLOOR: f64 = 32.0;
@@ -65,13 +67,18 @@ fn copy_mode_keeps_every_frame_bit_exact() {
 /// Transcodes to AV1 (optionally only the first `limit` seconds) and checks
 /// what a player and a viewer would notice.
 fn check_av1(name: &str, limit: Option<f64>) {
+    check_encoded(name, limit, &av1(), "av1");
+}
+
+/// The same checks for any encoding mode.
+fn check_encoded(name: &str, limit: Option<f64>, settings: &Settings, codec: &str) {
     let input = corpus(name);
-    let settings = with(av1(), |s| s.duration_limit = limit);
-    let (output, result) = transcode(&input, &format!("av1-{name}"), &settings, 2);
+    let settings = with(*settings, |s| s.duration_limit = limit);
+    let (output, result) = transcode(&input, &format!("{codec}-{name}"), &settings, 2);
     let summary = result.unwrap_or_else(|e| panic!("{name}: {e}"));
     let p = probe(&output);
     let src = probe(&input);
-    assert_eq!(p.video_codec, "av1", "{name}");
+    assert_eq!(p.video_codec, codec, "{name}");
     assert_eq!((p.width, p.height), (src.width, src.height), "{name}: size");
 
     // Every frame decodes, and there are as many as ffmpeg decodes from the source.
@@ -125,6 +132,33 @@ fn check_av1(name: &str, limit: Option<f64>) {
         "{name}: {} frames, PSNR-Y {psnr:.2} dB, {} bytes",
         summary.frames, summary.output_bytes
     );
+}
+
+/// The H.264 fast mode passes the same checks on every transcodable corpus
+/// file (whole files: it runs at ~100 fps).
+#[test]
+fn h264_mode_on_the_whole_corpus() {
+    let h264 = with(av1(), |s| {
+        s.video = VideoMode::H264(fanout::encode::H264Settings::default())
+    });
+    for name in [
+        "androidx-h264.ts",
+        "androidx-h264-no-aud.ts",
+        "androidx-h264-iframes-only.ts",
+        "androidx-h264-mp2-audio.ts",
+        "broadcast-h264-high-aac-576p.ts",
+        "hls-concat-h264-aac-multigop.ts",
+        "hls-h264-high-bframes-1080p.ts",
+        "lpms-bframes.ts",
+        "lpms-missing-dts.ts",
+        "lpms-portrait.ts",
+        "mediabunny-missing-keyframe-labels.ts",
+        "muxjs-middle-pat-pmt.ts",
+        "muxjs-sintel-captions.ts",
+        "muxjs-test-segment.ts",
+    ] {
+        check_encoded(name, None, &h264, "h264");
+    }
 }
 
 #[test]

@@ -1,6 +1,6 @@
 // Fanout's page: picks a transport stream, runs transcode() and draws the
 // fan-out (one tile per chunk, one lane per worker) while it runs.
-import { transcode } from './fanout/index.js';
+import { AV1_PRESETS, transcode } from './fanout/index.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -18,6 +18,7 @@ const els = {
   workers: $('workers'),
   workersHelp: $('workers-help'),
   video: $('video'),
+  preset: $('preset'),
   settings: $('settings'),
   cancel: $('cancel'),
   status: $('status'),
@@ -118,12 +119,14 @@ function readSettings() {
     const v = Number(el.value);
     return Number.isFinite(v) && el.value !== '' ? Math.min(max, Math.max(min, v)) : fallback;
   };
+  const preset = AV1_PRESETS[els.preset.value] ? els.preset.value : 'balanced';
   return {
-    speed: Math.round(num(els.speed, 10, 0, 10)),
-    quality: Math.round(num(els.quality, 100, 0, 255)),
+    preset,
+    speed: Math.round(num(els.speed, AV1_PRESETS[preset].speed, 0, 10)),
+    quality: Math.round(num(els.quality, AV1_PRESETS[preset].quantizer, 0, 255)),
     chunkSeconds: num(els.chunk, 2, 0.1, 3600),
     workers: Math.round(num(els.workers, cores, 1, 256)),
-    video: els.video.value === 'copy' ? 'copy' : 'av1',
+    video: ['copy', 'h264'].includes(els.video.value) ? els.video.value : 'av1',
   };
 }
 
@@ -145,8 +148,15 @@ els.workersHelp.textContent = `Encoded at once; this device has ${plural(cores, 
 function syncOutputs() {
   els.speedOut.textContent = els.speed.value;
   els.qualityOut.textContent = els.quality.value;
-  els.settings.classList.toggle('copy-mode', els.video.value === 'copy');
+  els.settings.classList.toggle('copy-mode', els.video.value !== 'av1');
 }
+els.preset.addEventListener('change', () => {
+  const preset = AV1_PRESETS[els.preset.value];
+  if (!preset) return;
+  els.speed.value = String(preset.speed);
+  els.quality.value = String(preset.quantizer);
+  syncOutputs();
+});
 for (const el of [els.speed, els.quality, els.video]) {
   el.addEventListener('input', syncOutputs);
   el.addEventListener('change', syncOutputs);
@@ -371,7 +381,12 @@ function renderSummary(stats, blob, settings, inputName) {
   add('Input', `${bytes(stats.inputBytes)} · ${inputName}`);
   const ratio = stats.inputBytes > 0 ? ` (${((stats.outputBytes / stats.inputBytes) * 100).toFixed(0)}% of input)` : '';
   add('Output', `${bytes(stats.outputBytes ?? blob.size)}${ratio}`);
-  add('Video', `${settings.video === 'copy' ? 'H.264 (copied)' : `AV1 · speed ${settings.speed} · quantizer ${settings.quality}`}`);
+  const video = {
+    copy: 'H.264 (copied)',
+    h264: 'H.264 Constrained Baseline (re-encoded)',
+    av1: `AV1 · ${settings.preset} · speed ${settings.speed} · quantizer ${settings.quality}`,
+  };
+  add('Video', video[settings.video]);
   if (stats.width && stats.height) add('Picture', `${stats.width}×${stats.height}, ${stats.bitDepth}-bit${stats.deinterlaced ? ', deinterlaced' : ''}`);
   add('Bitrate', bitrate(stats.bitrate));
   add('Duration', `${seconds(stats.outputDuration)} s${Math.abs(stats.outputDuration - stats.inputDuration) > 0.05 ? ` (input ${seconds(stats.inputDuration)} s)` : ''}`);

@@ -19,11 +19,20 @@ import { timed } from './util.mjs';
 
 const cores = cpus().length;
 
+// `inputs` limits a row to some inputs; `speed`/`quality`/`lowLatency` pin
+// a row's rav1e settings instead of the run's (the "before" row is Fanout as
+// the benchmark issue first measured it: speed 10 with frame reordering,
+// quantizer 100, chunks only at the source's keyframes).
 export const CONTENDERS = [
-  { id: 'fanout-native-j1', kind: 'fanout-native', jobs: 1, phases: ['speed'] },
+  { id: 'fanout-native-j1', kind: 'fanout-native', jobs: 1, inputs: ['cam', 'broadcast'], phases: ['speed'] },
   { id: 'fanout-native-j2', kind: 'fanout-native', jobs: 2, phases: ['speed', 'rd'] },
-  { id: 'fanout-browser-w1', kind: 'fanout-browser', workers: 1, phases: ['speed'] },
+  { id: 'fanout-browser-w1', kind: 'fanout-browser', workers: 1, inputs: ['cam', 'broadcast'], phases: ['speed'] },
   { id: 'fanout-browser-w2', kind: 'fanout-browser', workers: 2, phases: ['speed'] },
+  { id: 'fanout-native-j2-before', kind: 'fanout-native', jobs: 2, speed: 10, quality: 100, lowLatency: false,
+    args: ['--split', 'keyframes'], phases: ['speed'] },
+  { id: 'fanout-native-j2-fast', kind: 'fanout-native', jobs: 2, speed: 10, args: ['--preset', 'fast'], phases: ['speed'] },
+  { id: 'fanout-native-j2-h264', kind: 'fanout-native', jobs: 2, args: ['--video', 'h264'], phases: ['speed'] },
+  { id: 'fanout-browser-w2-h264', kind: 'fanout-browser', workers: 2, options: { video: 'h264' }, phases: ['speed'] },
   { id: 'librav1e-t1', kind: 'ffmpeg', encoder: 'librav1e', threads: 1, phases: ['speed', 'rd'] },
   { id: 'svtav1-t1', kind: 'ffmpeg', encoder: 'libsvtav1', threads: 1, phases: ['speed'] },
   { id: 'svtav1-tall', kind: 'ffmpeg', encoder: 'libsvtav1', threads: 'all', phases: ['speed', 'rd'] },
@@ -33,6 +42,13 @@ export const CONTENDERS = [
   { id: 'webcodecs-av1', kind: 'webcodecs', phases: ['speed', 'rd'] },
   { id: 'ffmpegwasm-x264', kind: 'ffmpeg-wasm', phases: ['speed', 'rd'] },
 ];
+
+/** rav1e settings of a row: pinned, else the run's. */
+const rav1e = (c, cfg, q) => ({
+  speed: c.speed ?? cfg.speed,
+  quality: c.quality ?? q,
+  lowLatency: c.lowLatency ?? cfg.lowLatency,
+});
 
 /** The anchor every BD-rate is measured against. */
 export const ANCHOR = 'librav1e-t1';
@@ -56,13 +72,13 @@ export function describe(c, cfg) {
   switch (c.kind) {
     case 'fanout-native':
       return { label: `Fanout native --jobs ${c.jobs}${c.args?.length ? ' ' + c.args.join(' ') : ''}`, family: 'Fanout (rav1e 0.8, no asm)', parallel: c.jobs,
-        how: `target/release/fanout --jobs ${c.jobs} --speed ${cfg.speed} --quality Q --chunk-seconds ${cfg.chunkSeconds}${c.args?.length ? ' ' + c.args.join(' ') : ''}` };
+        how: `target/release/fanout --jobs ${c.jobs} --speed ${rav1e(c, cfg, 'Q').speed} --quality ${rav1e(c, cfg, 'Q').quality} --low-latency ${rav1e(c, cfg).lowLatency} --chunk-seconds ${cfg.chunkSeconds}${c.args?.length ? ' ' + c.args.join(' ') : ''}` };
     case 'fanout-browser':
       return { label: `Fanout in Chromium, ${c.workers} worker${c.workers > 1 ? 's' : ''}${c.options ? ' ' + JSON.stringify(c.options) : ''}`, family: 'Fanout (rav1e 0.8, no asm)', parallel: c.workers,
-        how: `npm package: transcode(blob, {workers: ${c.workers}, speed: ${cfg.speed}, quality: Q, chunkSeconds: ${cfg.chunkSeconds}${c.options ? ', ' + JSON.stringify(c.options).slice(1, -1) : ''}})` };
+        how: `npm package: transcode(blob, {workers: ${c.workers}, speed: ${rav1e(c, cfg).speed}, quality: Q, lowLatency: ${rav1e(c, cfg).lowLatency}, chunkSeconds: ${cfg.chunkSeconds}${c.options ? ', ' + JSON.stringify(c.options).slice(1, -1) : ''}})` };
     case 'ffmpeg': {
       const threads = t1 ? '1 thread, pinned to one core (taskset -c 0)' : `all threads (${cores} cores)`;
-      if (c.encoder === 'librav1e') return { label: `ffmpeg + librav1e, ${threads}`, family: 'ffmpeg + librav1e', parallel: t1 ? 1 : cores, how: `-c:v librav1e -speed ${cfg.speed} -qp Q -rav1e-params threads=1${t1 ? ' (taskset -c 0)' : ''}` };
+      if (c.encoder === 'librav1e') return { label: `ffmpeg + librav1e, ${threads}`, family: 'ffmpeg + librav1e', parallel: t1 ? 1 : cores, how: `-c:v librav1e -speed ${cfg.speed} -qp Q -rav1e-params threads=1:low_latency=${cfg.lowLatency}${t1 ? ' (taskset -c 0)' : ''}` };
       if (c.encoder === 'libsvtav1') return { label: `ffmpeg + SVT-AV1 preset ${cfg.svtPreset}, ${threads}`, family: 'ffmpeg + SVT-AV1', parallel: t1 ? 1 : cores, how: `-c:v libsvtav1 -preset ${cfg.svtPreset} -crf C(Q)${t1 ? ' -svtav1-params lp=1 (taskset -c 0)' : ''}` };
       if (c.encoder === 'libaom-av1') return c.realtime
         ? { label: `ffmpeg + libaom realtime cpu-used ${cfg.aomRtCpuUsed}, ${threads}`, family: 'ffmpeg + libaom (realtime)', parallel: t1 ? 1 : cores, how: `-c:v libaom-av1 -usage realtime -cpu-used ${cfg.aomRtCpuUsed} -row-mt 1 -crf C(Q) -b:v 0 -threads ${t1 ? 1 : cores}${t1 ? ' (taskset -c 0)' : ''}` }
@@ -83,7 +99,7 @@ export function describe(c, cfg) {
 /** The contender's own knob for nominal quantizer q (a string for the table). */
 export function settingFor(c, q, ctx) {
   switch (c.kind) {
-    case 'fanout-native': case 'fanout-browser': return `quantizer ${q}`;
+    case 'fanout-native': case 'fanout-browser': return `quantizer ${rav1e(c, ctx.cfg, q).quality}`;
     case 'ffmpeg': return c.encoder === 'librav1e' ? `qp ${q}` : `crf ${av1Crf(q, ctx.cfg)}`;
     case 'ffmpeg-wasm': return `crf ${x264Crf(q, ctx.cfg)}`;
     case 'webcodecs': return `${Math.round(webcodecsBitrate(q, ctx) / 1000)} kbit/s target`;
@@ -105,8 +121,9 @@ export async function runContender(c, q, ctx) {
   const { cfg, input, output } = ctx;
   switch (c.kind) {
     case 'fanout-native': {
-      const t = await timed(cfg.cli, [input.file, '-o', output, '--jobs', String(c.jobs), '--speed', String(cfg.speed),
-        '--quality', String(q), '--chunk-seconds', String(ctx.chunkSeconds ?? cfg.chunkSeconds), '--json', ...(c.args ?? [])]);
+      const r = rav1e(c, cfg, q);
+      const t = await timed(cfg.cli, [input.file, '-o', output, '--jobs', String(c.jobs), '--speed', String(r.speed),
+        '--quality', String(r.quality), '--low-latency', String(r.lowLatency), '--chunk-seconds', String(ctx.chunkSeconds ?? cfg.chunkSeconds), '--json', ...(c.args ?? [])]);
       return { wall: t.wall, peakBytes: t.peakBytes, cpuSeconds: t.cpuSeconds, summary: JSON.parse(t.stdout) };
     }
     case 'ffmpeg': {
@@ -114,7 +131,7 @@ export async function runContender(c, q, ctx) {
       const threads = t1 ? 1 : cores;
       const crf = String(av1Crf(q, cfg));
       const video = {
-        librav1e: ['-c:v', 'librav1e', '-speed', String(cfg.speed), '-qp', String(q), '-rav1e-params', 'threads=1'],
+        librav1e: ['-c:v', 'librav1e', '-speed', String(cfg.speed), '-qp', String(q), '-rav1e-params', `threads=1:low_latency=${cfg.lowLatency}`],
         libsvtav1: ['-c:v', 'libsvtav1', '-preset', String(cfg.svtPreset), '-crf', crf, ...(t1 ? ['-svtav1-params', 'lp=1'] : [])],
         'libaom-av1': [...(c.realtime ? ['-usage', 'realtime'] : []), '-c:v', 'libaom-av1', '-cpu-used', String(c.realtime ? cfg.aomRtCpuUsed : cfg.aomCpuUsed),
           '-row-mt', '1', '-crf', crf, '-b:v', '0', '-threads', String(threads)],
@@ -156,7 +173,7 @@ async function runInBrowser(c, q, ctx) {
           const wall = (performance.now() - t0) / 1000;
           window.benchOutput = URL.createObjectURL(mp4);
           return { wall, summary: JSON.parse(JSON.stringify(stats)) };
-        }, { url, options: { workers: c.workers, speed: cfg.speed, quality: q, chunkSeconds: ctx.chunkSeconds ?? cfg.chunkSeconds, ...(c.options ?? {}) } });
+        }, { url, options: { workers: c.workers, speed: rav1e(c, cfg, q).speed, quality: rav1e(c, cfg, q).quality, lowLatency: rav1e(c, cfg, q).lowLatency, chunkSeconds: ctx.chunkSeconds ?? cfg.chunkSeconds, ...(c.options ?? {}) } });
       } else if (c.kind === 'webcodecs') {
         const bitrate = webcodecsBitrate(q, ctx);
         r = await b.page.evaluate(async ({ url, bitrate }) => {

@@ -106,6 +106,15 @@ export function render(results) {
     if (ref && b1) lines.push(`browser fps per worker / ffmpeg + librav1e one-thread fps: ${f(b1.fps / ref.fps)}${b2 ? ` (1 worker), ${f(b2.fps / 2 / ref.fps)} (2 workers, per worker)` : ''}`);
     if (ref && n1) lines.push(`native fps per job / ffmpeg + librav1e one-thread fps: ${f(n1.fps / ref.fps)}`);
     lines.push(`browser output byte-identical to native: ${identity(input)}`);
+    // Issue 5's gains: today's default against Fanout as first benchmarked.
+    const before = g('fanout-native-j2-before');
+    const vs = (r, what) => r && before
+      ? `${what}: ${f(r.fps / before.fps)}× the fps of the first version (speed 10 with reordering, q 100, keyframe-only chunks), ${pct((r.videoKbps / before.videoKbps - 1) * 100)} video bitrate, PSNR-Y ${f(r.psnrY)} vs ${f(before.psnrY)} dB`
+      : null;
+    for (const l of [vs(n2, 'default (balanced) --jobs 2'), vs(g('fanout-native-j2-fast'), '--preset fast --jobs 2'),
+      vs(g('fanout-native-j2-h264'), '--video h264 --jobs 2')]) if (l) lines.push(l);
+    const hb = g('fanout-browser-w2-h264');
+    if (hb) lines.push(`H.264 mode in Chromium, 2 workers: ${f(hb.fps)} fps, ${f(hb.xRealtime, 2)}× real time${g('fanout-native-j2-h264') ? ` (native --jobs 2: ${f(g('fanout-native-j2-h264').fps)} fps)` : ''}`);
     const wm = [b1, b2].filter(Boolean).map((r) => r.summary?.peakWorkerMemory).filter(Boolean);
     if (wm.length) lines.push(`one encoder's wasm memory (largest chunk worker): ${(Math.max(...wm) / 2 ** 20).toFixed(0)} MiB`);
     L.push(...lines.map((l) => `- ${l}`), '');
@@ -117,14 +126,14 @@ export function render(results) {
     const g = (id) => get('speed', input, id);
     const withT = (r) => (r ? { ...r, timeline: timelineOf(r.summary) } : null);
     const n1 = withT(g('fanout-native-j1')), n2 = withT(g('fanout-native-j2')), b1 = withT(g('fanout-browser-w1')), b2 = withT(g('fanout-browser-w2'));
-    if (!n1 && !b1) continue;
+    if (!n1 && !b1 && !n2) continue;
     L.push(`### ${input}`, '');
     for (const [name, one, two] of [['native', n1, n2], ['Chromium', b1, b2]]) {
       if (!one || !two) continue;
       const s = scaling(one, two);
       L.push(`- ${name}: measured speedup 2 vs 1: ${f(s.speedup)}×; serial fraction from Amdahl's law (f = 2/S − 1): ${f(s.amdahlSerialFraction, 3)}${s.amdahlSerialFraction >= 1 ? ' (no speedup at all: contention or a serial bottleneck)' : ''}; from the timeline (serial seconds / 1-way wall): ${s.timelineSerialFraction == null ? '– (no serial_seconds)' : f(s.timelineSerialFraction, 3)}`);
     }
-    const base = n1?.timeline ? n1 : b1?.timeline ? b1 : null;
+    const base = n1?.timeline ? n1 : b1?.timeline ? b1 : n2?.timeline ? n2 : null;
     if (!base) {
       L.push('', `Model skipped: the ${n1 ? 'CLI summary' : 'browser stats'} has no \`timeline\` (per-chunk start/end), so there are no per-chunk durations to schedule. Rebuild with a CLI that reports it.`, '');
       continue;

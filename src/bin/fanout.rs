@@ -32,11 +32,11 @@ enum SplitArg {
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum PresetArg {
-    /// rav1e speed 10 without frame reordering, quantizer 140.
+    /// rav1e speed 10, low latency, quantizer 120: fastest, biggest files.
     Fast,
-    /// rav1e speed 10 without frame reordering, quantizer 110.
+    /// rav1e speed 9, low latency, quantizer 120: the default; ~40% smaller files than fast.
     Balanced,
-    /// rav1e speed 9 with frame reordering, quantizer 100.
+    /// rav1e speed 8, low latency, quantizer 120: smallest files, slowest.
     Small,
 }
 
@@ -57,7 +57,7 @@ struct Args {
     /// Output MP4.
     #[arg(short, long)]
     output: PathBuf,
-    /// AV1 preset: fast, balanced (speed 10) or small (speed 9, smaller files).
+    /// AV1 preset: fast, balanced or small (same quality, faster or smaller).
     #[arg(long, value_enum, default_value_t = PresetArg::Balanced)]
     preset: PresetArg,
     /// rav1e speed 0 (slowest, smallest) to 10 (fastest); overrides the preset's.

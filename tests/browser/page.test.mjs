@@ -3,10 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { withPage, corpus } from './harness.mjs';
+import { withPage, corpus, repo } from './harness.mjs';
 
 /** Drops the corpus file `name` on `#drop`, as a drag from the desktop would. */
 async function dropFile(page, name) {
@@ -68,6 +68,39 @@ test('drop a file, watch the chunks, play and download the MP4', async () => {
     assert.deepEqual(codecs(file).sort(), ['aac', 'av1']);
     assert.match(await page.textContent('#summary'), /134/);
     assert.deepEqual(errors, []);
+  }, { path: '' });
+});
+
+test('H.264 fast mode: plays in the page, every frame there, same bytes as the CLI', async () => {
+  await withPage(async (page) => {
+    await page.reload();
+    await page.fill('#workers', '2');
+    await page.selectOption('#video', 'h264');
+    await dropFile(page, 'muxjs-test-segment.ts');
+    await page.waitForFunction(() => document.body.dataset.state !== 'idle' && document.body.dataset.state !== 'running',
+      null, { timeout: 120_000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.state), 'done', await page.textContent('#status'));
+    const playback = await page.evaluate(async () => {
+      const video = document.getElementById('result');
+      video.muted = true;
+      if (video.readyState < 1) await new Promise((ok) => video.addEventListener('loadedmetadata', ok, { once: true }));
+      await video.play();
+      const start = video.currentTime;
+      await new Promise((ok) => setTimeout(ok, 1500));
+      return { height: video.videoHeight, advanced: video.currentTime - start, error: video.error?.message };
+    });
+    assert.equal(playback.error, undefined);
+    assert.equal(playback.height, 300);
+    assert.ok(playback.advanced > 0.5, `currentTime advanced ${playback.advanced} s`);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    const dir = await mkdtemp(join(tmpdir(), 'fanout-page-'));
+    const file = join(dir, 'out.mp4');
+    await download.saveAs(file);
+    assert.equal(frames(file), frames(corpus('muxjs-test-segment.ts')));
+    assert.deepEqual(codecs(file).sort(), ['aac', 'h264']);
+    execFileSync(join(repo, 'target', 'release', 'fanout'),
+      [corpus('muxjs-test-segment.ts'), '-o', join(dir, 'cli.mp4'), '--video', 'h264', '--jobs', '1']);
+    assert.ok((await readFile(file)).equals(await readFile(join(dir, 'cli.mp4'))), 'page and CLI MP4s differ');
   }, { path: '' });
 });
 

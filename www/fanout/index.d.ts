@@ -1,7 +1,8 @@
 /**
  * Fanout: transcode an MPEG transport stream (.ts/.m2ts/.mts) to an AV1 MP4
- * in the browser. The stream is cut into independent chunks at keyframes
- * and the chunks are encoded in parallel, one Web Worker per core, each
+ * (or a fast H.264 MP4) in the browser. The stream is cut into independent
+ * chunks (at any frame: a chunk decodes from the keyframe before it) and
+ * the chunks are encoded in parallel, biggest first, one Web Worker per core, each
  * with its own WebAssembly instance. No server, no SharedArrayBuffer
  * needed (works on pages that are not cross-origin isolated).
  */
@@ -44,17 +45,35 @@ export interface Progress {
   chunks: ChunkProgress[];
 }
 
+/** AV1 presets (see `AV1_PRESETS`). */
+export type Av1Preset = 'fast' | 'balanced' | 'small';
+
+/** The settings behind each AV1 preset. */
+export const AV1_PRESETS: Readonly<Record<Av1Preset, { speed: number; quantizer: number; lowLatency: boolean }>>;
+
 export interface TranscodeOptions {
-  /** rav1e speed preset 0 (slowest, smallest) to 10 (fastest). Default 10. */
+  /** AV1 preset: `'fast'`, `'balanced'` (default) or `'small'`. */
+  preset?: Av1Preset;
+  /** rav1e speed 0 (slowest, smallest) to 10 (fastest); overrides the preset's. */
   speed?: number;
-  /** Constant quantizer 0-255; lower is better and bigger. Default 100. */
+  /** AV1 constant quantizer 0-255 (lower: better and bigger); overrides the preset's. */
   quality?: number;
-  /** Target chunk length in seconds (cut at the next keyframe). Default 2. */
+  /** rav1e low-latency mode (no frame reordering: faster); overrides the preset's. */
+  lowLatency?: boolean;
+  /** H.264 QP 0-51 for `video: 'h264'`. Default 28. */
+  qp?: number;
+  /** Target chunk length in seconds. Default 2. */
   chunkSeconds?: number;
+  /** `'anywhere'` (default): chunks may start at any frame; `'keyframes'`: only at the source's keyframes. */
+  split?: 'anywhere' | 'keyframes';
   /** Parallel chunk workers. Default `navigator.hardwareConcurrency`. */
   workers?: number;
-  /** `'av1'` (default) re-encodes; `'copy'` remuxes the H.264 untouched. */
-  video?: 'av1' | 'copy';
+  /**
+   * `'av1'` (default) re-encodes to AV1; `'h264'` re-encodes to H.264
+   * Constrained Baseline (much faster, bigger files); `'copy'` remuxes the
+   * H.264 untouched.
+   */
+  video?: 'av1' | 'h264' | 'copy';
   /** Deinterlace interlaced sources: `'auto'` (default), `'on'`, `'off'`. */
   deinterlace?: 'auto' | 'on' | 'off';
   /** Transcode only the first this many seconds. */
@@ -88,7 +107,22 @@ export interface Stats {
   workers: number;
   /** Largest WebAssembly memory of one chunk worker, in bytes (one encoder's footprint). */
   peakWorkerMemory: number;
+  /** When and where each chunk ran (seconds since the start). */
+  timeline: ChunkTiming[];
+  /** Seconds the coordinator spent demuxing, planning and muxing (the serial part). */
+  serialSeconds: number | null;
   warnings: { offset: number | null; message: string }[];
+}
+
+/** One chunk job as it ran. */
+export interface ChunkTiming {
+  index: number;
+  frames: number;
+  /** Frames decoded only to rebuild references. */
+  warmupFrames: number;
+  worker: number;
+  start: number;
+  end: number;
 }
 
 /** A failed transcode. `kind` names the problem. */

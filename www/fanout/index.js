@@ -28,14 +28,48 @@ function camelKeys(value) {
   return value;
 }
 
+/**
+ * AV1 presets: the same table as `Av1Preset::settings` in src/encode/av1.rs
+ * (the browser test that compares CLI and browser bytes at the defaults
+ * keeps the two in step).
+ */
+export const AV1_PRESETS = Object.freeze({
+  fast: { speed: 10, quantizer: 120, lowLatency: true },
+  balanced: { speed: 9, quantizer: 120, lowLatency: true },
+  small: { speed: 8, quantizer: 120, lowLatency: true },
+});
+
 /** Options in the Rust `Settings` JSON shape. */
 function rustSettings(o) {
-  const video = (o.video ?? 'av1') === 'copy'
-    ? 'Copy'
-    : { Av1: { speed: o.speed ?? 10, quantizer: o.quality ?? 100, max_keyframe_interval: o.maxKeyframeInterval ?? 0 } };
+  const invalid = (message) => new TranscodeError('InvalidSettings', message);
+  const preset = AV1_PRESETS[o.preset ?? 'balanced'];
+  if (!preset) throw invalid(`preset must be fast, balanced or small, not ${o.preset}`);
+  let video;
+  switch (o.video ?? 'av1') {
+    case 'av1':
+      video = {
+        Av1: {
+          speed: o.speed ?? preset.speed,
+          quantizer: o.quality ?? preset.quantizer,
+          max_keyframe_interval: o.maxKeyframeInterval ?? 0,
+          low_latency: o.lowLatency ?? preset.lowLatency,
+        },
+      };
+      break;
+    case 'h264':
+      video = { H264: { qp: o.qp ?? 28 } };
+      break;
+    case 'copy':
+      video = 'Copy';
+      break;
+    default:
+      throw invalid(`video must be av1, h264 or copy, not ${o.video}`);
+  }
   const deinterlace = { auto: 'Auto', on: 'On', off: 'Off' }[o.deinterlace ?? 'auto'];
-  if (!deinterlace) throw new TranscodeError('InvalidSettings', `deinterlace must be auto, on or off, not ${o.deinterlace}`);
-  return { video, chunk_seconds: o.chunkSeconds ?? 2, deinterlace, duration_limit: o.duration ?? null };
+  if (!deinterlace) throw invalid(`deinterlace must be auto, on or off, not ${o.deinterlace}`);
+  const split = { anywhere: 'Anywhere', keyframes: 'Keyframes' }[o.split ?? 'anywhere'];
+  if (!split) throw invalid(`split must be anywhere or keyframes, not ${o.split}`);
+  return { video, chunk_seconds: o.chunkSeconds ?? 2, split, deinterlace, duration_limit: o.duration ?? null };
 }
 
 // Literal `new Worker(new URL('…', import.meta.url))` so bundlers (Vite,
@@ -63,6 +97,7 @@ export function transcode(input, options = {}) {
     const chunks = []; // ChunkProgress
     const chunkBytes = new Map(); // index → ArrayBuffer (kept for a retry)
     const queue = []; // indices waiting for a worker
+    const timeline = []; // ChunkTiming per finished chunk
     const parts = [];
     let jobSettings = null;
     let eof = false;
@@ -144,8 +179,14 @@ export function transcode(input, options = {}) {
       if (!jobSettings) return;
       for (const slot of slots) {
         if (slot.busy !== null || queue.length === 0) continue;
-        const index = queue.shift();
+        // Biggest job first: the tail of a run is where workers idle.
+        let at = 0;
+        for (let i = 1; i < queue.length; i++) {
+          if (chunks[queue[i]].work > chunks[queue[at]].work) at = i;
+        }
+        const [index] = queue.splice(at, 1);
         const c = chunks[index];
+        c.startedAt = performance.now();
         c.state = 'decoding';
         c.worker = slot.id;
         c.attempts += 1;
@@ -188,6 +229,10 @@ export function transcode(input, options = {}) {
       } else if (data.type === 'done') {
         c.state = 'done';
         c.framesDone = c.frames;
+        timeline.push({
+          index: c.index, frames: c.frames, warmupFrames: c.warmupFrames, worker: slot.id,
+          start: (c.startedAt - started) / 1000, end: (performance.now() - started) / 1000,
+        });
         c.worker = null;
         slot.busy = null;
         chunkBytes.delete(data.index);
@@ -228,6 +273,7 @@ export function transcode(input, options = {}) {
           chunks[info.index] = {
             index: info.index, state: 'waiting', worker: null, frames: info.frames, framesDone: 0,
             start: info.start, end: info.end, attempts: 0, span: info.span,
+            warmupFrames: info.warmupFrames, work: info.work,
           };
           chunkBytes.set(info.index, data.bytes);
           queue.push(info.index);
@@ -269,7 +315,11 @@ export function transcode(input, options = {}) {
           summary.input_bytes = input.size;
           summary.skipped_leading_frames = skipped;
           summary.warnings = [...warnings, ...(summary.warnings ?? [])];
-          const stats = { ...camelKeys(summary), workers: workerCount, peakWorkerMemory };
+          timeline.sort((a, b) => a.index - b.index);
+          const stats = {
+            ...camelKeys(summary), workers: workerCount, peakWorkerMemory,
+            timeline, serialSeconds: data.serialSeconds ?? null,
+          };
           report('done', true);
           cleanup();
           resolve({ blob, stats });
