@@ -1,12 +1,14 @@
-//! Fanout: MPEG transport stream in, AV1 MP4 out, cut into independent
-//! chunks that are encoded in parallel.
+//! Fanout: MPEG transport stream in, AV1 (or H.264) MP4 out, cut into
+//! independent chunks that are encoded in parallel.
 //!
 //! The data flows through one module per stage:
 //! source → [`demux`] → [`codec::h264`] (access units) → [`plan`] (chunks) →
-//! [`job`] ([`decode`] → [`deinterlace`] → [`encode`]) → [`mux`] → sink.
-//! The core does no file I/O and starts no threads: [`transcode`] drives the
-//! stages over a [`source::Source`] and a [`sink::Sink`], and the faces (the
-//! CLI, the WebAssembly module) decide where the chunk jobs run.
+//! [`job`] ([`decode`] → [`deinterlace`] → [`encode`]) → [`mux`] → [`sink`].
+//! The core does no file I/O and starts no threads: [`pipeline::Analyzer`]
+//! turns input bytes into chunks, [`job::run_chunk`] is the pure chunk job,
+//! [`pipeline::Assembler`] writes the results in order to a [`sink::Sink`];
+//! the faces (the CLI over `native`, the WebAssembly module over `wasm`)
+//! decide where the chunk jobs run.
 
 pub mod codec;
 pub mod decode;
