@@ -328,7 +328,10 @@ fn long_gops_are_split_anywhere_and_every_frame_is_encoded_once() {
         psnr_y(&out_k, &input, None, None),
         psnr_y(&out_a, &input, None, None),
     );
-    assert!((pk - pa).abs() < 1.0, "PSNR keyframes {pk:.2}, anywhere {pa:.2}");
+    assert!(
+        (pk - pa).abs() < 1.0,
+        "PSNR keyframes {pk:.2}, anywhere {pa:.2}"
+    );
     // Still deterministic whatever the parallelism.
     let (out_1, r1) = transcode(&input, "split-anywhere-jobs1", &anywhere, 1);
     r1.unwrap();
