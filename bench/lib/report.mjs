@@ -141,8 +141,11 @@ export function render(results) {
     const durations = base.timeline.chunks.map((c) => c.seconds);
     const serial = base.timeline.serialSeconds ?? uncoveredSeconds(base.timeline.chunks, base.wall);
     const walls = modelWall(durations, serial, cfg.modelWorkers);
-    const measured = (n) => (base === n1 ? (n === 1 ? n1 : n === 2 ? n2 : null) : (n === 1 ? b1 : n === 2 ? b2 : null));
-    L.push('', `**Modelled** wall time (list scheduling, chunks in order to the first free worker, of the ${durations.length} per-chunk durations measured in the ${base === n1 ? 'native --jobs 1' : 'Chromium 1-worker'} run, plus its serial part ${f(serial, 1)} s${base.timeline.serialSeconds == null ? ' (wall time not covered by any chunk: no serial_seconds in the summary)' : ''}). Assumes workers as fast as one uncontended job (no memory-bandwidth or clock effects) — the 2-worker row checks that against the measurement.`, '',
+    const native = base === n1 || base === n2;
+    const measured = (n) => (native ? (n === 1 ? n1 : n === 2 ? n2 : null) : (n === 1 ? b1 : n === 2 ? b2 : null));
+    const source = base === n1 ? 'native --jobs 1' : base === b1 ? 'Chromium 1-worker'
+      : 'native --jobs 2 (no 1-job run on this input: each chunk ran beside another, so the 1-worker row overestimates a lone job)';
+    L.push('', `**Modelled** wall time (list scheduling, chunks in order to the first free worker, of the ${durations.length} per-chunk durations measured in the ${source} run, plus its serial part ${f(serial, 1)} s${base.timeline.serialSeconds == null ? ' (wall time not covered by any chunk: no serial_seconds in the summary)' : ''}). Assumes workers as fast as one uncontended job (no memory-bandwidth or clock effects) — the 2-worker row checks that against the measurement.`, '',
       '| workers | modelled wall s | modelled speedup | measured wall s |', '|---|---|---|---|');
     for (const w of walls) L.push(`| ${w.workers} | ${f(w.wall, 1)} | ${f(walls[0].wall / w.wall)}× | ${measured(w.workers) ? f(measured(w.workers).wall, 1) : ''} |`);
     L.push('');
