@@ -2,7 +2,7 @@
 //! compare native and WebAssembly output chunk by chunk
 //! (`bench/wasm-alloc/chunks.mjs` writes the wasm side).
 //!
-//! `cargo run --release --example chunk_bytes -- INPUT.ts OUT_DIR [settings JSON]`
+//! `[ONLY=3,4] cargo run --release --example chunk_bytes -- INPUT.ts OUT_DIR [settings JSON]`
 use fanout::pipeline::{Analyzer, Settings};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -19,7 +19,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     analyzer.push(&std::fs::read(input)?)?;
     analyzer.finish()?;
     let job = analyzer.job_settings().ok_or("no video")?;
+    // ONLY=3,4 runs just those chunks.
+    let only: Option<Vec<u32>> = std::env::var("ONLY")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.parse().ok()).collect());
     while let Some(chunk) = analyzer.next_chunk() {
+        if only.as_ref().is_some_and(|o| !o.contains(&chunk.index)) {
+            continue;
+        }
         let encoded = fanout::job::run_chunk(&chunk, &job, &mut |_| true)?;
         let bytes = fanout::wire::encoded_to_bytes(&encoded);
         std::fs::write(format!("{out}/{:04}.bin", chunk.index), bytes)?;
