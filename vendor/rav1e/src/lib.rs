@@ -36,6 +36,7 @@
 
 #![allow(missing_abi)]
 #![allow(unused_unsafe)]
+#![allow(warnings)] // Fanout: a vendored dependency; its lints are upstream's business.
 
 #[cfg(test)]
 #[macro_use]
