@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '../../scripts/serve.mjs';
 import { repo, www } from './util.mjs';
+import { CHROMIUM_ARGS } from '../../tests/browser/harness.mjs';
 
 export const chromiumPath = '/usr/bin/chromium';
 
@@ -21,10 +22,7 @@ export async function openBrowser({ work }) {
     executablePath: chromiumPath,
     headless: true,
     acceptDownloads: true,
-    args: [
-      '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
   });
   const url = `http://127.0.0.1:${server.address().port}/`;
   const page = await context.newPage();

@@ -12,6 +12,12 @@ export const www = join(repo, 'www');
 export const corpus = (name) => join(repo, '..', 'shared', 'corpus', name);
 
 /** Starts a server and a browser; returns { url, context, close }. */
+/** Headless Chromium's flags, shared with the benchmark (bench/lib/browser.mjs). */
+export const CHROMIUM_ARGS = [
+  '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
 export async function open({ isolation = true, root = www } = {}) {
   const mounts = { '/corpus/': join(repo, '..', 'shared', 'corpus') };
   const server = await serve({ root, port: 0, isolation, mounts });
@@ -20,10 +26,7 @@ export async function open({ isolation = true, root = www } = {}) {
     executablePath: '/usr/bin/chromium',
     headless: true,
     acceptDownloads: true,
-    args: [
-      '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
   });
   const url = `http://127.0.0.1:${server.address().port}/`;
   return {

@@ -26,6 +26,17 @@ const frames = (file) => Number(execFileSync('ffprobe', ['-v', 'error', '-count_
 const codecs = (file) => execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', file])
   .toString().trim().split('\n').map((s) => s.trim());
 
+/** Plays the page's result <video> for 1.5 s: its size, how far it got, any error. */
+const playResult = (page) => page.evaluate(async () => {
+  const video = document.getElementById('result');
+  video.muted = true;
+  if (video.readyState < 1) await new Promise((ok) => video.addEventListener('loadedmetadata', ok, { once: true }));
+  await video.play();
+  const start = video.currentTime;
+  await new Promise((ok) => setTimeout(ok, 1500));
+  return { width: video.videoWidth, height: video.videoHeight, advanced: video.currentTime - start, error: video.error?.message };
+});
+
 test('drop a file, watch the chunks, play and download the MP4', async () => {
   await withPage(async (page) => {
     const errors = [];
@@ -41,15 +52,7 @@ test('drop a file, watch the chunks, play and download the MP4', async () => {
     assert.ok(tiles.every((s) => s === 'done'));
 
     // The result plays in the page's <video>.
-    const playback = await page.evaluate(async () => {
-      const video = document.getElementById('result');
-      video.muted = true;
-      if (video.readyState < 1) await new Promise((ok) => video.addEventListener('loadedmetadata', ok, { once: true }));
-      await video.play();
-      const start = video.currentTime;
-      await new Promise((ok) => setTimeout(ok, 1500));
-      return { width: video.videoWidth, height: video.videoHeight, advanced: video.currentTime - start, error: video.error?.message };
-    });
+    const playback = await playResult(page);
     assert.equal(playback.error, undefined);
     // The display size: 388x300 coded with the source's 237:235 pixel aspect (pasp).
     const [w, h, sar] = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries',
@@ -80,15 +83,7 @@ test('H.264 fast mode: plays in the page, every frame there, same bytes as the C
     await page.waitForFunction(() => document.body.dataset.state !== 'idle' && document.body.dataset.state !== 'running',
       null, { timeout: 120_000 });
     assert.equal(await page.evaluate(() => document.body.dataset.state), 'done', await page.textContent('#status'));
-    const playback = await page.evaluate(async () => {
-      const video = document.getElementById('result');
-      video.muted = true;
-      if (video.readyState < 1) await new Promise((ok) => video.addEventListener('loadedmetadata', ok, { once: true }));
-      await video.play();
-      const start = video.currentTime;
-      await new Promise((ok) => setTimeout(ok, 1500));
-      return { height: video.videoHeight, advanced: video.currentTime - start, error: video.error?.message };
-    });
+    const playback = await playResult(page);
     assert.equal(playback.error, undefined);
     assert.equal(playback.height, 300);
     assert.ok(playback.advanced > 0.5, `currentTime advanced ${playback.advanced} s`);
