@@ -12,8 +12,10 @@ use rusty_h264_common::YuvPlanes;
 use rusty_h264_encoder::{Encoder, EncoderConfig, Preset};
 
 use super::{EncodedFrame, VideoFormat};
+use crate::codec::h264::nal_ranges;
 use crate::error::{Error, Result};
 use crate::picture::{Picture, Planes};
+use crate::pipeline::avcc_from_parameter_sets;
 
 /// H.264 settings shared by every chunk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -173,14 +175,12 @@ impl H264Encoder {
             .encode_planes(&yuv)
             .map_err(|e| Error::Encoder(format!("rusty_h264: {e:?}")))?;
         let mut data = Vec::with_capacity(access_unit.len() + 16);
-        let (mut sps, mut pps) = (None, None);
         let (mut pictures, mut keyframe) = (0, false);
-        for nal in nal_units(&access_unit) {
+        for (start, end) in nal_ranges(&access_unit) {
+            let nal = &access_unit[start..end];
             match nal.first().map(|b| b & 0x1f) {
-                Some(7) => sps = Some(nal),
-                Some(8) => pps = Some(nal),
-                // Access unit delimiters and SEI are not needed in MP4.
-                Some(6) | Some(9) => {}
+                // Parameter sets go to avcC; AUDs and SEI are not needed in MP4.
+                Some(6..=9) => {}
                 Some(kind) => {
                     if kind == 5 || kind == 1 {
                         pictures += 1;
@@ -198,8 +198,9 @@ impl H264Encoder {
                 "rusty_h264 returned {pictures} pictures for one input"
             )));
         }
-        if let (Some(sps), Some(pps), None) = (sps, pps, &self.avcc) {
-            self.avcc = Some(avcc(sps, pps));
+        if keyframe && self.avcc.is_none() {
+            // IDRs carry SPS and PPS in band: the same ones in every chunk.
+            self.avcc = Some(avcc_from_parameter_sets(&access_unit)?);
         }
         let frame = EncodedFrame {
             data,
@@ -243,25 +244,6 @@ impl H264Encoder {
             }
         }
     }
-}
-
-/// NAL units of an Annex B byte stream, start codes removed.
-fn nal_units(data: &[u8]) -> Vec<&[u8]> {
-    crate::codec::h264::nal_ranges(data)
-        .into_iter()
-        .map(|(start, end)| &data[start..end])
-        .collect()
-}
-
-/// AVCDecoderConfigurationRecord from one SPS and one PPS.
-fn avcc(sps: &[u8], pps: &[u8]) -> Vec<u8> {
-    let mut out = vec![1, sps[1], sps[2], sps[3], 0xff, 0xe1];
-    out.extend_from_slice(&(sps.len() as u16).to_be_bytes());
-    out.extend_from_slice(sps);
-    out.push(1);
-    out.extend_from_slice(&(pps.len() as u16).to_be_bytes());
-    out.extend_from_slice(pps);
-    out
 }
 
 #[cfg(test)]
