@@ -50,8 +50,9 @@ pub struct Deinterlacer {
     top_field_first: bool,
     /// The picture before `cur`, once there is one in the current sequence.
     prev: Option<Picture>,
-    /// The picture waiting for its successor before it can be filtered.
-    cur: Option<Picture>,
+    /// The picture waiting for its successor before it can be filtered,
+    /// with its own field order.
+    cur: Option<(Picture, bool)>,
 }
 
 impl Deinterlacer {
@@ -80,9 +81,16 @@ impl Deinterlacer {
     /// predecessor is finished as if the stream had ended (and returned
     /// here), so every input picture still yields exactly one output.
     pub fn push(&mut self, picture: Picture) -> Option<Picture> {
-        let Some(cur) = self.cur.take() else {
+        self.push_with_order(picture, self.top_field_first)
+    }
+
+    /// [`push`](Self::push) for a picture with its own field order (what
+    /// FFmpeg's yadif does with `parity=auto`: a camera or broadcast stream
+    /// may switch field order between pictures).
+    pub fn push_with_order(&mut self, picture: Picture, top_field_first: bool) -> Option<Picture> {
+        let Some((cur, cur_tff)) = self.cur.take() else {
             self.prev = None;
-            self.cur = Some(picture);
+            self.cur = Some((picture, top_field_first));
             return None;
         };
         let next = if same_format(&cur, &picture) {
@@ -93,13 +101,13 @@ impl Deinterlacer {
             &cur
         };
         let prev = self.prev.as_ref().unwrap_or(&cur);
-        let out = deinterlace(prev, &cur, next, self.top_field_first);
+        let out = deinterlace(prev, &cur, next, cur_tff);
         self.prev = if same_format(&cur, &picture) {
             Some(cur)
         } else {
             None
         };
-        self.cur = Some(picture);
+        self.cur = Some((picture, top_field_first));
         Some(out)
     }
 
@@ -107,14 +115,14 @@ impl Deinterlacer {
     /// picture, if one is pending. The deinterlacer is then empty and may
     /// start a new stream.
     pub fn flush(&mut self) -> Option<Picture> {
-        let cur = self.cur.take()?;
+        let (cur, cur_tff) = self.cur.take()?;
         let prev = self.prev.take();
         // FFmpeg repeats the last picture as its own successor at EOF.
         Some(deinterlace(
             prev.as_ref().unwrap_or(&cur),
             &cur,
             &cur,
-            self.top_field_first,
+            cur_tff,
         ))
     }
 }

@@ -204,7 +204,8 @@ fn encode_chunk(
         .collect();
     order.sort_unstable();
     let mut next_out = 0usize;
-    let mut waiting: BTreeMap<i64, Slot> = BTreeMap::new();
+    // Each waiting picture with its field order (`true`: top field first).
+    let mut waiting: BTreeMap<i64, (Slot, bool)> = BTreeMap::new();
     let mut stats = JobStats {
         deinterlaced: deinterlace,
         ..Default::default()
@@ -250,12 +251,12 @@ fn encode_chunk(
                 Slot::Damaged(other.filter(|_| size_ok))
             }
         };
-        waiting.insert(unit.pts, slot);
-        while let Some(slot) = order.get(next_out).and_then(|pts| waiting.remove(pts)) {
+        waiting.insert(unit.pts, (slot, !unit.bottom_field_first));
+        while let Some((slot, tff)) = order.get(next_out).and_then(|pts| waiting.remove(pts)) {
             let pts = order[next_out];
             next_out += 1;
             match slot {
-                Slot::Good(p) => output.push_good(p, pts)?,
+                Slot::Good(p) => output.push_good(p, pts, tff)?,
                 Slot::Damaged(own) => {
                     stats.replaced_frames += u64::from(output.last_good.is_some());
                     let picture = match (&output.last_good, own) {
@@ -263,7 +264,7 @@ fn encode_chunk(
                         (None, Some(own)) => own,
                         (None, None) => grey(&format),
                     };
-                    output.push(picture, pts)?;
+                    output.push(picture, pts, tff)?;
                 }
             }
             stats.frames += 1;
@@ -305,15 +306,15 @@ struct FrameOutput {
 }
 
 impl FrameOutput {
-    fn push_good(&mut self, picture: Picture, pts: i64) -> Result<()> {
+    fn push_good(&mut self, picture: Picture, pts: i64, top_field_first: bool) -> Result<()> {
         self.last_good = Some(picture.clone());
-        self.push(picture, pts)
+        self.push(picture, pts, top_field_first)
     }
 
-    fn push(&mut self, picture: Picture, pts: i64) -> Result<()> {
+    fn push(&mut self, picture: Picture, pts: i64, top_field_first: bool) -> Result<()> {
         self.out_pts.push(pts);
         let ready = match &mut self.deinterlacer {
-            Some(d) => d.push(picture),
+            Some(d) => d.push_with_order(picture, top_field_first),
             None => Some(picture),
         };
         if let Some(p) = ready {

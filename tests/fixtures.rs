@@ -337,3 +337,103 @@ fn long_gops_are_split_anywhere_and_every_frame_is_encoded_once() {
     r1.unwrap();
     assert!(std::fs::read(out_1).unwrap() == std::fs::read(&out_a).unwrap());
 }
+
+fn avchd_like(frames: &[Vec<u8>]) -> std::path::PathBuf {
+    // Two of three frames as field pairs (each field its own access unit with
+    // delimiter and SEI, both in one PES), every third an MBAFF frame.
+    paff_fixture(
+        "paff-avchd-tff.ts",
+        &paff::PaffStream {
+            width: 320,
+            height: 192,
+            frames,
+            gop: 12,
+            top_field_first: true,
+            structure: &|i| {
+                if i % 3 == 2 {
+                    paff::Structure::Mbaff
+                } else {
+                    paff::Structure::Fields
+                }
+            },
+            pes_per_field: false,
+            drop_first: 0,
+        },
+    )
+}
+
+fn dvb_like(frames: &[Vec<u8>]) -> std::path::PathBuf {
+    // Bottom field first, each field in its own PES with its own
+    // timestamp, every fourth frame MBAFF, and the capture starting in the
+    // middle of a GOP (its first frames reference pictures it never had).
+    paff_fixture(
+        "paff-dvb-bff-midgop.ts",
+        &paff::PaffStream {
+            width: 320,
+            height: 192,
+            frames,
+            gop: 12,
+            top_field_first: false,
+            structure: &|i| {
+                if i % 4 == 3 {
+                    paff::Structure::Mbaff
+                } else {
+                    paff::Structure::Fields
+                }
+            },
+            pes_per_field: true,
+            drop_first: 5,
+        },
+    )
+}
+
+/// A field-picture source: copy mode keeps every frame bit-exact (one MP4
+/// sample per field pair), and AV1 gets one deinterlaced frame per source
+/// frame, as close to FFmpeg's yadif of the source as on the MBAFF fixture.
+fn check_field_pictures(input: &std::path::Path, name: &str, parity: &str) {
+    let source_frames = frame_md5s(input);
+    assert!(
+        source_frames.len() >= 30,
+        "fixture decodes to {} frames",
+        source_frames.len()
+    );
+
+    let (copied, result) = transcode(input, &format!("{name}-copy"), &copy(), 2);
+    let summary = result.unwrap();
+    assert_eq!(summary.frames, source_frames.len() as u64);
+    assert_eq!(decoded_frames(&copied, None, true), summary.frames);
+    assert_eq!(
+        frame_md5s(&copied),
+        source_frames,
+        "copy mode changed a frame"
+    );
+
+    let (output, result) = transcode(input, name, &av1(), 2);
+    let summary = result.unwrap();
+    assert!(summary.deinterlaced);
+    assert_eq!(summary.frames, source_frames.len() as u64);
+    assert_eq!(decoded_frames(&output, None, true), summary.frames);
+    let yadif = format!("yadif=mode=0:parity={parity}:deint=all");
+    let vs_yadif = psnr_y(&output, input, Some(&yadif), None);
+    let (woven, r) = transcode(input, &format!("{name}-woven"), &no_deinterlace(av1()), 2);
+    r.unwrap();
+    let woven_vs_yadif = psnr_y(&woven, input, Some(&yadif), None);
+    assert!(vs_yadif > 37.0, "PSNR vs yadif(source) {vs_yadif:.2} dB");
+    assert!(
+        vs_yadif > woven_vs_yadif + 3.0,
+        "deinterlaced {vs_yadif:.2} dB vs woven {woven_vs_yadif:.2} dB"
+    );
+}
+
+#[test]
+fn field_pairs_in_separate_access_units_are_one_frame() {
+    let frames = interlaced_raw_frames(320, 192, 50, true);
+    check_field_pictures(&avchd_like(&frames), "paff-avchd", "tff");
+}
+
+#[test]
+fn bottom_first_fields_in_separate_pes_starting_mid_gop() {
+    let frames = interlaced_raw_frames(320, 192, 50, false);
+    let input = dvb_like(&frames);
+    check_field_pictures(&input, "paff-dvb", "bff");
+}

@@ -126,6 +126,9 @@ pub struct Sps {
     pub bit_depth_chroma: u8,
     pub lossless: bool,
     pub log2_max_frame_num: u32,
+    pub poc_type: u32,
+    /// `log2_max_pic_order_cnt_lsb` (POC type 0 only).
+    pub log2_max_poc_lsb: u32,
     pub frame_mbs_only: bool,
     pub mbaff: bool,
     /// Visible size after cropping.
@@ -135,6 +138,32 @@ pub struct Sps {
     pub sample_aspect: Option<(u32, u32)>,
     /// Frame rate `(num, den)` from VUI timing, when present.
     pub frame_rate: Option<(u32, u32)>,
+    /// Picture timing SEIs carry `pic_struct` (VUI `pic_struct_present_flag`).
+    pub pic_struct_present: bool,
+    /// Bit lengths of `cpb_removal_delay` and `dpb_output_delay`, which
+    /// precede `pic_struct` in a picture timing SEI when the VUI has HRD
+    /// parameters.
+    pub hrd_delay_bits: Option<(u32, u32)>,
+}
+
+/// Reads `hrd_parameters()`; returns the (cpb_removal_delay,
+/// dpb_output_delay) lengths in bits.
+fn read_hrd(r: &mut BitReader) -> Result<(u32, u32), &'static str> {
+    let cpb_count = r.ue()? + 1;
+    if cpb_count > 32 {
+        return Err("HRD cpb_cnt out of range");
+    }
+    r.bits(8)?; // bit_rate_scale, cpb_size_scale
+    for _ in 0..cpb_count {
+        r.ue()?;
+        r.ue()?;
+        r.flag()?;
+    }
+    r.bits(5)?; // initial_cpb_removal_delay_length_minus1
+    let cpb_removal = r.bits(5)? + 1;
+    let dpb_output = r.bits(5)? + 1;
+    r.bits(5)?; // time_offset_length
+    Ok((cpb_removal, dpb_output))
 }
 
 fn skip_scaling_list(r: &mut BitReader, size: usize) -> Result<(), &'static str> {
@@ -179,9 +208,16 @@ impl Sps {
             }
         }
         let log2_max_frame_num = r.ue()? + 4;
+        if log2_max_frame_num > 16 {
+            return Err("SPS log2_max_frame_num out of range");
+        }
         let poc_type = r.ue()?;
+        let mut log2_max_poc_lsb = 0;
         if poc_type == 0 {
-            r.ue()?;
+            log2_max_poc_lsb = r.ue()? + 4;
+            if log2_max_poc_lsb > 16 {
+                return Err("SPS log2_max_pic_order_cnt_lsb out of range");
+            }
         } else if poc_type == 1 {
             r.flag()?;
             r.se()?;
@@ -225,6 +261,8 @@ impl Sps {
             .ok_or("SPS cropping larger than the picture")?;
         let mut sample_aspect = None;
         let mut frame_rate = None;
+        let mut pic_struct_present = false;
+        let mut hrd_delay_bits = None;
         if r.flag().unwrap_or(false) {
             // VUI: read what we need, tolerate truncation.
             let vui = (|| -> Result<(), &'static str> {
@@ -278,7 +316,23 @@ impl Sps {
                         // Frame rate is time_scale / (2 * num_units_in_tick).
                         frame_rate = Some((scale, units.saturating_mul(2)));
                     }
+                    r.flag()?; // fixed_frame_rate
                 }
+                let nal_hrd = if r.flag()? {
+                    Some(read_hrd(&mut r)?)
+                } else {
+                    None
+                };
+                let vcl_hrd = if r.flag()? {
+                    Some(read_hrd(&mut r)?)
+                } else {
+                    None
+                };
+                hrd_delay_bits = nal_hrd.or(vcl_hrd);
+                if hrd_delay_bits.is_some() {
+                    r.flag()?; // low_delay_hrd
+                }
+                pic_struct_present = r.flag()?;
                 Ok(())
             })();
             let _ = vui;
@@ -292,12 +346,16 @@ impl Sps {
             bit_depth_chroma,
             lossless,
             log2_max_frame_num,
+            poc_type,
+            log2_max_poc_lsb,
             frame_mbs_only,
             mbaff,
             width,
             height,
             sample_aspect,
             frame_rate,
+            pic_struct_present,
+            hrd_delay_bits,
         })
     }
 
@@ -344,6 +402,9 @@ pub struct Pps {
     pub id: u32,
     pub sps_id: u32,
     pub slice_groups: u32,
+    /// Frame pictures carry `delta_pic_order_cnt_bottom` (the bottom
+    /// field's POC relative to the top's: which field comes first).
+    pub bottom_field_pic_order_present: bool,
 }
 
 impl Pps {
@@ -354,12 +415,13 @@ impl Pps {
         let id = r.ue()?;
         let sps_id = r.ue()?;
         r.flag()?; // entropy_coding_mode
-        r.flag()?; // bottom_field_pic_order_in_frame_present
+        let bottom_field_pic_order_present = r.flag()?;
         let slice_groups = r.ue()? + 1;
         Ok(Pps {
             id,
             sps_id,
             slice_groups,
+            bottom_field_pic_order_present,
         })
     }
 }
@@ -374,6 +436,10 @@ pub struct SliceHeader {
     pub frame_num: u32,
     pub field_pic: bool,
     pub bottom_field: bool,
+    /// `nal_ref_idc != 0`.
+    pub is_reference: bool,
+    /// `delta_pic_order_cnt_bottom` of a frame picture (POC type 0), when coded.
+    pub delta_poc_bottom: Option<i32>,
 }
 
 /// Parameter sets seen so far, to read slice headers.
@@ -408,6 +474,19 @@ impl ParameterSets {
                 bottom_field = r.flag()?;
             }
         }
+        let mut delta_poc_bottom = None;
+        if !field_pic && sps.poc_type == 0 && pps.bottom_field_pic_order_present {
+            // What follows is optional for the callers: a truncated header
+            // still gives the fields above.
+            let poc = (|| -> Result<i32, &'static str> {
+                if nal[0] & 0x1f == nal_type::IDR {
+                    r.ue()?; // idr_pic_id
+                }
+                r.bits(sps.log2_max_poc_lsb)?;
+                r.se()
+            })();
+            delta_poc_bottom = poc.ok();
+        }
         Ok(SliceHeader {
             first_mb,
             slice_type,
@@ -415,6 +494,8 @@ impl ParameterSets {
             frame_num,
             field_pic,
             bottom_field,
+            is_reference: nal[0] & 0x60 != 0,
+            delta_poc_bottom,
         })
     }
 
@@ -425,37 +506,65 @@ impl ParameterSets {
     }
 }
 
-/// Whether an SEI NAL carries a recovery point (payload type 6).
-pub fn sei_has_recovery_point(nal: &[u8]) -> bool {
+/// The messages of an SEI NAL unit (with its header byte, escaped), as
+/// `(payload_type, payload)` pairs of the unescaped RBSP.
+pub fn sei_messages(nal: &[u8]) -> Vec<(usize, Vec<u8>)> {
     let rbsp = unescape(nal.get(1..).unwrap_or(&[]));
+    let mut messages = Vec::new();
     let mut pos = 0;
+    // A varying-length number: a run of 0xff bytes plus the byte after.
+    let read_number = |pos: &mut usize| -> Option<usize> {
+        let mut n = 0usize;
+        while *rbsp.get(*pos)? == 0xff {
+            n += 255;
+            *pos += 1;
+        }
+        n += usize::from(*rbsp.get(*pos)?);
+        *pos += 1;
+        Some(n)
+    };
     while pos < rbsp.len() && rbsp[pos] != 0x80 {
-        let mut payload_type = 0usize;
-        while pos < rbsp.len() && rbsp[pos] == 0xff {
-            payload_type += 255;
-            pos += 1;
-        }
-        let Some(&t) = rbsp.get(pos) else {
-            return false;
+        let (Some(payload_type), Some(size)) = (read_number(&mut pos), read_number(&mut pos))
+        else {
+            break;
         };
-        payload_type += usize::from(t);
-        pos += 1;
-        let mut size = 0usize;
-        while pos < rbsp.len() && rbsp[pos] == 0xff {
-            size += 255;
-            pos += 1;
-        }
-        let Some(&s) = rbsp.get(pos) else {
-            return false;
+        let Some(payload) = rbsp.get(pos..pos + size) else {
+            break;
         };
-        size += usize::from(s);
-        pos += 1;
-        if payload_type == 6 {
-            return true;
-        }
+        messages.push((payload_type, payload.to_vec()));
         pos += size;
     }
-    false
+    messages
+}
+
+/// Whether an SEI NAL carries a recovery point (payload type 6).
+pub fn sei_has_recovery_point(nal: &[u8]) -> bool {
+    sei_messages(nal).iter().any(|(t, _)| *t == 6)
+}
+
+/// `pic_struct` of a picture timing SEI (payload type 1), when the SPS says
+/// it is there: 1/2 a top/bottom field, 3/5 top field first, 4/6 bottom
+/// field first, 7/8 frame doubling/tripling.
+pub fn sei_pic_struct(nal: &[u8], sps: &Sps) -> Option<u8> {
+    if !sps.pic_struct_present {
+        return None;
+    }
+    let (_, payload) = sei_messages(nal).into_iter().find(|(t, _)| *t == 1)?;
+    let mut r = BitReader::new(&payload);
+    if let Some((cpb, dpb)) = sps.hrd_delay_bits {
+        r.bits(cpb).ok()?;
+        r.bits(dpb).ok()?;
+    }
+    Some(r.bits(4).ok()? as u8)
+}
+
+/// Field order a `pic_struct` states: `Some(true)` bottom field first.
+fn pic_struct_bottom_first(pic_struct: u8) -> Option<bool> {
+    match pic_struct {
+        3 | 5 => Some(false),
+        4 | 6 => Some(true),
+        _ => None,
+    }
 }
 
 /// How a decoder may start at an access unit.
@@ -514,6 +623,16 @@ pub struct AccessUnitSplitter {
     saw_inter: bool,
     /// The current unit already holds both fields of a pair.
     paired: bool,
+    /// The second field has P or B slices.
+    second_field_inter: bool,
+    /// Non-VCL NAL units after a lone field, held until the next slice says
+    /// whether they open its second field or the next frame.
+    held_nals: Vec<(Vec<u8>, Option<PesMeta>)>,
+    /// Field order of the current unit, when it states one: `true` bottom
+    /// field first.
+    field_order: Option<bool>,
+    /// Field order of the last unit, for units that state none.
+    last_bottom_first: bool,
     ready: std::collections::VecDeque<AccessUnit>,
     /// Errors in parameter sets (reported once each).
     pub problems: Vec<String>,
@@ -547,6 +666,7 @@ impl AccessUnitSplitter {
     /// Bytes held: the pending NAL and the unit being built.
     pub fn buffered_bytes(&self) -> usize {
         self.stream.len()
+            + self.held_nals.iter().map(|(n, _)| n.len()).sum::<usize>()
             + self.current.as_ref().map_or(0, |u| u.data.len())
             + self.ready.iter().map(|u| u.data.len()).sum::<usize>()
     }
@@ -625,20 +745,46 @@ impl AccessUnitSplitter {
             return;
         };
         let nal_type = first_byte & 0x1f;
+        let is_slice = matches!(
+            nal_type,
+            nal_type::SLICE | nal_type::IDR | nal_type::SLICE_DPA
+        );
+        if !is_slice && self.awaiting_second_field() {
+            // After a lone field, a delimiter or SEI may open the second
+            // field of the same frame (each field is an H.264 access unit of
+            // its own: AVCHD cameras and DVB encoders put a delimiter before
+            // each) or the next frame. Only the next slice tells.
+            self.held_nals.push((nal.to_vec(), meta));
+            return;
+        }
         let starts_new = match nal_type {
             // Some muxers put an SEI before the delimiter: a unit only
             // ends once it has a picture.
             nal_type::AUD | nal_type::SPS | nal_type::PPS | nal_type::SEI | 14..=18 => {
                 self.has_slice
             }
-            nal_type::SLICE | nal_type::IDR | nal_type::SLICE_DPA => {
-                self.slice_starts_new_unit(nal)
-            }
+            _ if is_slice => self.slice_starts_new_unit(nal),
             _ => false,
         };
+        let held = std::mem::take(&mut self.held_nals);
         if starts_new {
             self.finish_current();
         }
+        for (held_nal, held_meta) in held {
+            self.append_nal(&held_nal, held_meta);
+        }
+        self.append_nal(nal, meta);
+    }
+
+    /// The current unit is a single field whose pair may still follow.
+    fn awaiting_second_field(&self) -> bool {
+        self.has_slice && !self.paired && self.last_slice.is_some_and(|h| h.field_pic)
+    }
+
+    /// Adds a NAL unit to the current access unit (its boundary decided).
+    fn append_nal(&mut self, nal: &[u8], meta: Option<PesMeta>) {
+        let first_byte = nal[0];
+        let nal_type = first_byte & 0x1f;
         let offset = meta.map_or(0, |m| m.offset);
         let unit = self.current.get_or_insert_with(|| AccessUnit {
             data: Vec::new(),
@@ -654,7 +800,9 @@ impl AccessUnitSplitter {
         if let Some(meta) = meta {
             // A PES timestamp belongs to the unit whose picture follows it:
             // some streams trail an SEI after the previous picture's slices,
-            // so the unit may already hold NALs without a timestamp.
+            // so the unit may already hold NALs without a timestamp. (The
+            // second field's own PES timestamp, when it has one, is the
+            // field's, not the frame's.)
             if unit.pts.is_none() && unit.dts.is_none() && !self.has_slice {
                 unit.pts = meta.pts;
                 unit.dts = meta.dts;
@@ -677,7 +825,20 @@ impl AccessUnitSplitter {
                 }
                 Err(why) => self.problems.push(format!("bad PPS: {why}")),
             },
-            nal_type::SEI => self.recovery_sei |= sei_has_recovery_point(nal),
+            nal_type::SEI => {
+                self.recovery_sei |= sei_has_recovery_point(nal);
+                // The SEI comes before the slices: read it with the SPS the
+                // stream uses (one, in practice).
+                if !self.has_slice {
+                    let sps = self.params.sps.values().next().map(|(s, _)| s);
+                    if let Some(order) = sps
+                        .and_then(|sps| sei_pic_struct(nal, sps))
+                        .and_then(pic_struct_bottom_first)
+                    {
+                        self.field_order = Some(order);
+                    }
+                }
+            }
             nal_type::SLICE | nal_type::IDR => {
                 let header = self.params.slice_header(nal).ok();
                 let unit = self.current.as_mut().expect("unit created above");
@@ -686,9 +847,26 @@ impl AccessUnitSplitter {
                     unit.random_access = RandomAccess::Idr;
                 }
                 if let Some(h) = header {
-                    self.saw_inter |= !(h.slice_type == 2 || h.slice_type == 4);
-                    if h.field_pic && !self.has_slice {
-                        unit.bottom_field_first = h.bottom_field;
+                    // Only the first field decides whether decoding can start
+                    // here: the second may predict from it.
+                    if !self.paired {
+                        self.saw_inter |= !(h.slice_type == 2 || h.slice_type == 4);
+                    } else if !(h.slice_type == 2 || h.slice_type == 4) {
+                        self.second_field_inter = true;
+                    }
+                    if !self.has_slice {
+                        // Field pairs: the first field's parity; frames:
+                        // pic_struct, else the sign of the bottom field's
+                        // POC offset (what FFmpeg reads too).
+                        if h.field_pic {
+                            self.field_order = Some(h.bottom_field);
+                        } else if self.field_order.is_none() {
+                            self.field_order = h.delta_poc_bottom.and_then(|d| match d {
+                                d if d < 0 => Some(true),
+                                d if d > 0 => Some(false),
+                                _ => None,
+                            });
+                        }
                     }
                     let mbaff = self.params.sps_for_pps(h.pps_id).is_some_and(|s| s.mbaff);
                     unit.interlaced |= h.field_pic || mbaff;
@@ -715,12 +893,14 @@ impl AccessUnitSplitter {
             return false;
         }
         match self.last_slice {
-            // Second field of a pair: same frame_num, opposite parity.
+            // Second field of a pair: same frame_num, opposite parity, both
+            // reference fields or both not (FFmpeg pairs them the same way).
             Some(prev)
                 if prev.field_pic
                     && h.field_pic
                     && prev.frame_num == h.frame_num
                     && prev.bottom_field != h.bottom_field
+                    && prev.is_reference == h.is_reference
                     && !self.paired =>
             {
                 self.paired = true;
@@ -734,12 +914,22 @@ impl AccessUnitSplitter {
         if let Some(mut unit) = self.current.take() {
             if self.has_slice {
                 if unit.random_access == RandomAccess::No && !self.saw_inter {
+                    // An intra first field followed by a predicted second
+                    // field only counts when an SEI marks the recovery point
+                    // (the second field may reach back past the first).
                     unit.random_access = if self.recovery_sei {
                         RandomAccess::RecoveryPoint
-                    } else {
+                    } else if !self.second_field_inter {
                         RandomAccess::Intra
+                    } else {
+                        RandomAccess::No
                     };
                 }
+                // Unknown order (a progressive frame in an interlaced
+                // stream): keep the stream's last known order.
+                let order = self.field_order.unwrap_or(self.last_bottom_first);
+                unit.bottom_field_first = order;
+                self.last_bottom_first = order;
                 self.ready.push_back(unit);
             }
         }
@@ -747,7 +937,9 @@ impl AccessUnitSplitter {
         self.last_slice = None;
         self.recovery_sei = false;
         self.saw_inter = false;
+        self.second_field_inter = false;
         self.paired = false;
+        self.field_order = None;
     }
 
     /// Signals the end of the stream.
@@ -756,6 +948,9 @@ impl AccessUnitSplitter {
             let nal = self.stream[start..].to_vec();
             let meta = self.nal_meta.take();
             self.process_nal(trim_trailing_zeros(&nal), meta);
+        }
+        for (nal, meta) in std::mem::take(&mut self.held_nals) {
+            self.append_nal(&nal, meta);
         }
         self.stream.clear();
         self.finish_current();

@@ -297,3 +297,44 @@ pub fn psnr_y(
         y.parse().expect("PSNR number")
     }
 }
+
+pub mod paff;
+
+/// Raw yuv420p frames of an interlaced `testsrc2` at 25 frames per second
+/// (fields from consecutive 50 Hz pictures; `top_field_first` picks which
+/// field is the earlier).
+pub fn interlaced_raw_frames(
+    width: usize,
+    height: usize,
+    frames: usize,
+    top_field_first: bool,
+) -> Vec<Vec<u8>> {
+    let mode = if top_field_first {
+        "interleave_top"
+    } else {
+        "interleave_bottom"
+    };
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc2=size={width}x{height}:rate=50"))
+        .arg("-vf")
+        .arg(format!("tinterlace=mode={mode},format=yuv420p"))
+        .args(["-frames:v", &frames.to_string(), "-f", "rawvideo", "-"])
+        .output()
+        .expect("run ffmpeg");
+    assert!(
+        out.status.success(),
+        "ffmpeg: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let size = width * height * 3 / 2;
+    assert_eq!(out.stdout.len(), size * frames);
+    out.stdout.chunks(size).map(<[u8]>::to_vec).collect()
+}
+
+/// A field-picture TS made by [`paff::PaffStream`], written once per run.
+pub fn paff_fixture(name: &str, stream: &paff::PaffStream) -> PathBuf {
+    let path = out_dir().join(name);
+    std::fs::write(&path, stream.to_ts()).expect("write PAFF fixture");
+    path
+}
