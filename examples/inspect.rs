@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             DemuxEvent::Warning(w) => println!("warning: {w}"),
             DemuxEvent::Selected(s) => println!("{s:?}"),
-            DemuxEvent::Audio(_) => {}
+            DemuxEvent::Audio(..) => {}
         }
     }
     splitter.finish();

@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::audio::segment::run_segment;
+use crate::audio::EncodedAudio;
 use crate::decode::VideoDecoder;
 use crate::deinterlace::Deinterlacer;
 use crate::encode::{
@@ -83,18 +85,30 @@ pub struct EncodedChunk {
     /// `avcC` payload (copy and H.264 modes).
     pub avcc: Option<Vec<u8>>,
     pub stats: JobStats,
+    /// The chunk's encoded audio, one per segment it carried.
+    pub audio: Vec<EncodedAudio>,
 }
 
 /// Progress callback: called once per output frame with frames done so far;
 /// returning `false` cancels the job.
 pub type Progress<'a> = &'a mut dyn FnMut(u64) -> bool;
 
-/// Runs one chunk.
+/// Runs one chunk: its video, then its audio segments.
 pub fn run_chunk(
     chunk: &Chunk,
     settings: &JobSettings,
     progress: Progress,
 ) -> Result<EncodedChunk> {
+    let mut encoded = run_video(chunk, settings, progress)?;
+    encoded.audio = chunk
+        .audio
+        .iter()
+        .map(run_segment)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(encoded)
+}
+
+fn run_video(chunk: &Chunk, settings: &JobSettings, progress: Progress) -> Result<EncodedChunk> {
     match settings.video {
         VideoMode::Copy => copy_chunk(chunk),
         VideoMode::Av1(av1) => {
@@ -146,6 +160,7 @@ fn copy_chunk(chunk: &Chunk) -> Result<EncodedChunk> {
         samples,
         av1c: None,
         avcc: Some(avcc_from_parameter_sets(&chunk.parameter_sets)?),
+        audio: Vec::new(),
     })
 }
 
@@ -291,6 +306,7 @@ fn encode_chunk(
         av1c,
         avcc,
         stats,
+        audio: Vec::new(),
     })
 }
 

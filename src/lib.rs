@@ -10,6 +10,7 @@
 //! the faces (the CLI over `native`, the WebAssembly module over `wasm`)
 //! decide where the chunk jobs run.
 
+pub mod audio;
 pub mod codec;
 pub mod decode;
 pub mod deinterlace;

@@ -135,7 +135,7 @@ pub fn transcode<R: Read, S: Sink>(
         // 2. The assembler exists once the stream's format is known.
         if assembler.is_none() {
             if let (Some(job), false) = (analyzer.job_settings(), queue.is_empty() && reading) {
-                let audio = analyzer.audio_info().cloned();
+                let audio = analyzer.audio_info();
                 let make_sink = make_sink.take().expect("sink made once");
                 assembler = Some(Assembler::new(make_sink()?, job, audio));
             }

@@ -7,15 +7,18 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::codec::adts::AdtsHeader;
+use crate::audio::ingest::{AudioIngest, AudioSettings};
+use crate::audio::{AudioTrackInfo, EncodedAudio};
 use crate::codec::h264::{AccessUnit, AccessUnitSplitter, Sps};
 use crate::demux::{DemuxEvent, StreamSelection, TsDemuxer};
 use crate::encode::{Av1Settings, VideoFormat};
 use crate::error::{Error, Result, Warning};
 use crate::job::{Deinterlace, EncodedChunk, JobSettings, JobStats, VideoMode};
 use crate::mux::mp4::{self, AudioTrack, Mp4Muxer, VideoCodec, VideoTrack};
-use crate::plan::{Chunk, ChunkPlanner, PlanStats, TICKS_PER_SECOND};
+use crate::plan::{Chunk, ChunkPlanner, Continuity, PlanStats, TICKS_PER_SECOND};
 use crate::sink::Sink;
+
+pub use crate::audio::ingest::AudioFrame;
 
 /// User-facing settings of a transcode.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -30,6 +33,8 @@ pub struct Settings {
     pub deinterlace: Deinterlace,
     /// Only the first this many seconds of the input (like ffmpeg's `-t`).
     pub duration_limit: Option<f64>,
+    #[serde(default)]
+    pub audio: AudioSettings,
 }
 
 impl Default for Settings {
@@ -40,6 +45,7 @@ impl Default for Settings {
             split: Split::Anywhere,
             deinterlace: Deinterlace::Auto,
             duration_limit: None,
+            audio: AudioSettings::default(),
         }
     }
 }
@@ -92,6 +98,20 @@ impl Settings {
                 self.chunk_seconds
             )));
         }
+        if let Some(b) = self.audio.bitrate {
+            if !(8_000..=1_536_000).contains(&b) {
+                return Err(Error::InvalidSettings(format!(
+                    "audio bitrate {b} bit/s must be between 8 and 1536 kbit/s"
+                )));
+            }
+        }
+        if let Some(c) = self.audio.channels {
+            if !(1..=2).contains(&c) {
+                return Err(Error::InvalidSettings(format!(
+                    "audio channels {c}: only a downmix to 1 or 2 channels is offered"
+                )));
+            }
+        }
         if let Some(limit) = self.duration_limit {
             if !(limit.is_finite() && limit > 0.0) {
                 return Err(Error::InvalidSettings(format!(
@@ -100,60 +120,6 @@ impl Settings {
             }
         }
         Ok(())
-    }
-}
-
-/// One raw AAC frame with its presentation time.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AudioFrame {
-    pub data: Vec<u8>,
-    pub pts: i64,
-}
-
-/// The AAC track, as read from its first ADTS header.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct AudioInfo {
-    pub sample_rate: u32,
-    pub channels: u16,
-    pub audio_specific_config: Vec<u8>,
-}
-
-#[derive(Default)]
-struct AudioState {
-    info: Option<AudioInfo>,
-    carry: Vec<u8>,
-    /// Timestamp of the next frame, in samples at `sample_rate` since `base_pts`.
-    base_pts: Option<i64>,
-    samples_since_base: i64,
-    frames: VecDeque<AudioFrame>,
-    broken: bool,
-}
-
-/// Re-joins a timeline that jumps (splices, concatenated captures with
-/// timestamp resets) so chunk lengths and the MP4 stay sane.
-#[derive(Default)]
-struct Continuity {
-    last: Option<i64>,
-    offset: i64,
-}
-
-impl Continuity {
-    /// Backward jumps beyond this, or forward jumps beyond `FORWARD`, are discontinuities.
-    const BACKWARD: i64 = TICKS_PER_SECOND;
-    const FORWARD: i64 = 60 * TICKS_PER_SECOND;
-
-    /// Shifts `t` onto the running timeline; returns true at a discontinuity.
-    fn apply(&mut self, t: i64, step: i64) -> bool {
-        let mut jumped = false;
-        if let Some(last) = self.last {
-            let shifted = t + self.offset;
-            if shifted < last - Self::BACKWARD || shifted > last + Self::FORWARD {
-                self.offset = last + step - t;
-                jumped = true;
-            }
-        }
-        self.last = Some(t + self.offset);
-        jumped
     }
 }
 
@@ -171,12 +137,13 @@ pub struct Analyzer {
     /// SPS has none.
     early_pts: Vec<i64>,
     held: VecDeque<AccessUnit>,
-    audio: AudioState,
+    audio: AudioIngest,
+    /// Planned chunks waiting for their audio to be demuxed.
+    waiting: VecDeque<Chunk>,
     limit_pts: Option<i64>,
     first_video_pts: Option<i64>,
     latest_video_pts: Option<i64>,
     video_clock: Continuity,
-    audio_clock: Continuity,
     warnings: Vec<Warning>,
     bytes_in: u64,
     finished: bool,
@@ -199,12 +166,12 @@ impl Analyzer {
             first_sps: None,
             early_pts: Vec::new(),
             held: VecDeque::new(),
-            audio: AudioState::default(),
+            audio: AudioIngest::new(settings.audio),
+            waiting: VecDeque::new(),
             limit_pts: None,
             first_video_pts: None,
             latest_video_pts: None,
             video_clock: Continuity::default(),
-            audio_clock: Continuity::default(),
             warnings: Vec::new(),
             bytes_in: 0,
             finished: false,
@@ -240,13 +207,7 @@ impl Analyzer {
             }
             return Err(Error::NoDecodableFrame(why));
         }
-        if !self.audio.carry.is_empty() {
-            let carry = self.audio.carry.len();
-            self.warnings.push(Warning {
-                offset: None,
-                message: format!("last AAC frame cut short ({carry} bytes dropped)"),
-            });
-        }
+        self.audio.finish();
         Ok(())
     }
 
@@ -261,9 +222,21 @@ impl Analyzer {
             }
     }
 
-    /// Next chunk that is ready to be encoded.
+    /// Next chunk that is ready to be encoded: planned, and with the audio
+    /// of its time range demuxed (carried as segments to encode with it).
     pub fn next_chunk(&mut self) -> Option<Chunk> {
-        self.planner.next_chunk()
+        while let Some(chunk) = self.planner.next_chunk() {
+            self.waiting.push_back(chunk);
+        }
+        let end = self.waiting.front()?.end_pts;
+        if !self.finished && !self.audio.ready_for(end, self.latest_video_pts) {
+            return None;
+        }
+        // The first chunk out fixes the output's audio tracks.
+        self.audio.output_tracks();
+        let mut chunk = self.waiting.pop_front()?;
+        chunk.audio = self.audio.segments(end);
+        Some(chunk)
     }
 
     /// Settings for the chunk jobs; known once the first chunk is out.
@@ -271,18 +244,19 @@ impl Analyzer {
         self.job_settings
     }
 
-    /// The AAC track, when there is one.
-    pub fn audio_info(&self) -> Option<&AudioInfo> {
-        self.audio.info.as_ref()
+    /// The output's audio tracks (fixed once the first chunk is out).
+    pub fn audio_info(&mut self) -> Vec<AudioTrackInfo> {
+        self.audio.output_tracks()
     }
 
-    /// Takes the audio frames demuxed so far.
+    /// Takes the passed-through (AAC) audio frames demuxed so far.
     pub fn take_audio(&mut self) -> Vec<AudioFrame> {
-        self.audio.frames.drain(..).collect()
+        self.audio.take_frames()
     }
 
     /// Warnings found so far (taken: each is returned once).
     pub fn take_warnings(&mut self) -> Vec<Warning> {
+        self.warnings.extend(self.audio.take_warnings());
         std::mem::take(&mut self.warnings)
     }
 
@@ -310,6 +284,8 @@ impl Analyzer {
             + self.splitter.buffered_bytes()
             + self.planner.buffered_bytes()
             + self.held.iter().map(|u| u.data.len()).sum::<usize>()
+            + self.waiting.iter().map(Chunk::byte_len).sum::<usize>()
+            + self.audio.buffered_bytes()
     }
 
     pub fn bytes_in(&self) -> u64 {
@@ -319,7 +295,10 @@ impl Analyzer {
     fn drain_demuxer(&mut self) -> Result<()> {
         while let Some(event) = self.demuxer.next_event() {
             match event {
-                DemuxEvent::Selected(selection) => self.selection = Some(selection),
+                DemuxEvent::Selected(selection) => {
+                    self.audio.select(&selection.audio);
+                    self.selection = Some(selection);
+                }
                 DemuxEvent::Warning(w) => self.warnings.push(w),
                 DemuxEvent::Video(mut pes) => {
                     if let Some(t) = pes.dts.or(pes.pts) {
@@ -338,13 +317,14 @@ impl Analyzer {
                         self.first_video_pts = pes.pts;
                         if let (Some(limit), Some(pts)) = (self.settings.duration_limit, pes.pts) {
                             self.limit_pts = Some(pts + (limit * TICKS_PER_SECOND as f64) as i64);
+                            self.audio.set_limit(self.limit_pts);
                         }
                     }
                     self.splitter
                         .push(&pes.data, pes.pts, pes.dts, pes.offset, pes.damaged);
                     self.drain_units(false)?;
                 }
-                DemuxEvent::Audio(pes) => self.on_audio(pes),
+                DemuxEvent::Audio(index, pes) => self.audio.push(index, pes),
             }
         }
         for problem in self.splitter.problems.drain(..) {
@@ -464,122 +444,6 @@ impl Analyzer {
         );
         self.params_version = 0;
     }
-
-    fn on_audio(&mut self, mut pes: crate::demux::PesPacket) {
-        if let Some(t) = pes.pts {
-            self.audio_clock.apply(t, 1920);
-            pes.pts = Some(t + self.audio_clock.offset);
-        }
-        let audio = &mut self.audio;
-        if audio.broken {
-            return;
-        }
-        if pes.damaged {
-            // A frame cut by lost packets cannot be trusted; resync on this PES.
-            audio.carry.clear();
-        }
-        if audio.info.is_none() && audio.carry.is_empty() {
-            // Stream types 0x03/0x04 may hold MP2 or ADTS AAC: look.
-            let is_adts = pes.data.len() >= 2 && pes.data[0] == 0xff && pes.data[1] & 0xf6 == 0xf0;
-            if !is_adts {
-                let (pid, codec) = self
-                    .selection
-                    .as_ref()
-                    .and_then(|s| s.audio)
-                    .map_or((0, "unknown".to_string()), |(p, c)| (p, c.name()));
-                self.warnings.push(Warning {
-                    offset: Some(pes.offset),
-                    message: format!(
-                        "audio stream {codec} on PID {pid:#06x} dropped: it does not hold AAC (ADTS), the only audio passed through"
-                    ),
-                });
-                audio.broken = true;
-                return;
-            }
-        }
-        let mut data = std::mem::take(&mut audio.carry);
-        let carried = data.len();
-        data.extend_from_slice(&pes.data);
-        let mut pos = 0;
-        let mut first = true;
-        while pos < data.len() {
-            let header = match AdtsHeader::parse(&data[pos..]) {
-                Ok(h) => h,
-                Err(e) if data.len() - pos < 9 => {
-                    let _ = e;
-                    break;
-                }
-                Err(e) => {
-                    // Skip to the next sync word.
-                    match data[pos + 1..]
-                        .windows(2)
-                        .position(|w| w[0] == 0xff && w[1] & 0xf6 == 0xf0)
-                    {
-                        Some(skip) => {
-                            self.warnings.push(Warning {
-                                offset: Some(pes.offset),
-                                message: format!("AAC: {e}; skipped {} bytes", skip + 1),
-                            });
-                            pos += skip + 1;
-                            continue;
-                        }
-                        None => {
-                            self.warnings.push(Warning {
-                                offset: Some(pes.offset),
-                                message: format!("AAC: {e}; rest of the PES dropped"),
-                            });
-                            pos = data.len();
-                            break;
-                        }
-                    }
-                }
-            };
-            if pos + header.frame_len > data.len() {
-                break;
-            }
-            let info = AudioInfo {
-                sample_rate: header.sample_rate,
-                channels: u16::from(header.channel_configuration.max(1)),
-                audio_specific_config: header.audio_specific_config(),
-            };
-            match &audio.info {
-                None => audio.info = Some(info),
-                Some(known) if known.audio_specific_config != info.audio_specific_config => {
-                    self.warnings.push(Warning {
-                        offset: Some(pes.offset),
-                        message:
-                            "AAC configuration changes mid-stream; audio after this point dropped"
-                                .into(),
-                    });
-                    audio.broken = true;
-                    return;
-                }
-                Some(_) => {}
-            }
-            // The PES timestamp belongs to the first frame that starts in it.
-            if first && pos >= carried {
-                if let Some(pts) = pes.pts {
-                    audio.base_pts = Some(pts);
-                    audio.samples_since_base = 0;
-                }
-                first = false;
-            }
-            if let Some(base) = audio.base_pts {
-                let rate = i64::from(header.sample_rate.max(1));
-                let pts = base + audio.samples_since_base * TICKS_PER_SECOND / rate;
-                audio.samples_since_base += 1024;
-                let in_limit = self.limit_pts.is_none_or(|limit| pts < limit);
-                if in_limit {
-                    audio.frames.push_back(AudioFrame {
-                        data: data[pos + header.header_len..pos + header.frame_len].to_vec(),
-                        pts,
-                    });
-                }
-            }
-            pos += header.frame_len;
-        }
-        audio.carry = data.get(pos..).unwrap_or(&[]).to_vec();
-    }
 }
 
 /// Frame rate from the smallest positive step between sorted early timestamps.
@@ -617,6 +481,8 @@ pub struct Summary {
     pub replaced_frames: u64,
     pub deinterlaced: bool,
     pub audio_frames: u64,
+    /// Every audio track of the output.
+    pub audio_tracks: Vec<AudioTrackSummary>,
     pub width: u32,
     pub height: u32,
     pub bit_depth: u8,
@@ -630,6 +496,21 @@ pub struct Summary {
     /// When and where each chunk job ran; set by the face.
     pub timeline: Vec<ChunkTiming>,
     pub warnings: Vec<Warning>,
+}
+
+/// One audio track as it came out.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct AudioTrackSummary {
+    /// The source codec.
+    pub source: String,
+    /// `"copy"` (AAC passed through) or `"aac"` (encoded here).
+    pub output: String,
+    pub sample_rate: u32,
+    pub channels: u16,
+    pub language: Option<String>,
+    pub frames: u64,
+    /// Source frames that failed to decode (silence in their place).
+    pub damaged_frames: u64,
 }
 
 /// One chunk job as it ran: what the scaling analysis of `bench/` models.
@@ -666,44 +547,57 @@ pub struct Assembler<S: Sink> {
     sink: S,
     muxer: Option<Mp4Muxer>,
     job: JobSettings,
-    audio_info: Option<AudioInfo>,
-    audio: VecDeque<AudioFrame>,
+    audio_tracks: Vec<AudioTrackInfo>,
+    /// Passed-through frames per output track (empty for encoded tracks).
+    audio: Vec<VecDeque<AudioFrame>>,
+    audio_summary: Vec<AudioTrackSummary>,
     waiting: BTreeMap<u32, EncodedChunk>,
     next_index: u32,
     first_pts: Option<i64>,
     last_pts: i64,
     last_dts: Option<i64>,
     stats: JobStats,
-    audio_frames: u64,
     frame_ticks: i64,
     /// The first chunk's `av1C`: every chunk must match it.
     av1c: Option<Vec<u8>>,
-    /// Latest audio timestamp received, and whether all audio is in.
-    audio_horizon: i64,
+    /// Latest timestamp received per passed-through track, and whether all
+    /// audio is in.
+    audio_horizon: Vec<i64>,
     audio_complete: bool,
 }
 
 impl<S: Sink> Assembler<S> {
-    /// `audio`: the AAC track, when the input has one (known from the
-    /// analyzer by the time the first chunk is out).
-    pub fn new(sink: S, job: JobSettings, audio: Option<AudioInfo>) -> Self {
+    /// `audio`: the output's audio tracks (from the analyzer, known by the
+    /// time the first chunk is out).
+    pub fn new(sink: S, job: JobSettings, audio: Vec<AudioTrackInfo>) -> Self {
         let (num, den) = job.format.frame_rate;
+        let audio_summary = audio
+            .iter()
+            .map(|t| AudioTrackSummary {
+                source: t.source.clone(),
+                output: if t.passthrough { "copy" } else { "aac" }.into(),
+                sample_rate: t.sample_rate,
+                channels: t.channels,
+                language: t.language.clone(),
+                ..Default::default()
+            })
+            .collect();
         Assembler {
             sink,
             muxer: None,
             job,
-            audio_info: audio,
-            audio: VecDeque::new(),
+            audio: audio.iter().map(|_| VecDeque::new()).collect(),
+            audio_horizon: audio.iter().map(|_| i64::MIN).collect(),
+            audio_tracks: audio,
+            audio_summary,
             waiting: BTreeMap::new(),
             next_index: 0,
             first_pts: None,
             last_pts: 0,
             last_dts: None,
             stats: JobStats::default(),
-            audio_frames: 0,
             frame_ticks: (TICKS_PER_SECOND * i64::from(den) / i64::from(num.max(1))).max(1),
             av1c: None,
-            audio_horizon: i64::MIN,
             audio_complete: false,
         }
     }
@@ -713,12 +607,19 @@ impl<S: Sink> Assembler<S> {
         &mut self.sink
     }
 
-    /// Queues demuxed audio frames; they are interleaved with the video.
+    /// Queues demuxed (passed-through) audio frames; they are interleaved
+    /// with the video.
     pub fn add_audio(&mut self, frames: Vec<AudioFrame>) -> Result<()> {
-        if let Some(last) = frames.last() {
-            self.audio_horizon = self.audio_horizon.max(last.pts);
+        for frame in frames {
+            let Some(queue) = self.audio.get_mut(frame.track as usize) else {
+                return Err(Error::Mux(format!(
+                    "audio for unknown track {}",
+                    frame.track
+                )));
+            };
+            self.audio_horizon[frame.track as usize] = frame.pts;
+            queue.push_back(frame);
         }
-        self.audio.extend(frames);
         self.write_ready()
     }
 
@@ -744,17 +645,20 @@ impl<S: Sink> Assembler<S> {
         self.write_ready()
     }
 
-    /// Writes the next chunks in order, each once all the audio that goes
-    /// before it has arrived. Waiting for the audio (rather than writing
-    /// whatever audio is there) makes the interleaving, and so the file's
-    /// bytes, independent of how far ahead the input was read: the CLI with
-    /// any `--jobs` and the browser give the same file.
+    /// Writes the next chunks in order, each once all the passed-through
+    /// audio that goes before it has arrived. Waiting for the audio (rather
+    /// than writing whatever audio is there) makes the interleaving, and so
+    /// the file's bytes, independent of how far ahead the input was read:
+    /// the CLI with any `--jobs` and the browser give the same file.
     fn write_ready(&mut self) -> Result<()> {
         while let Some(chunk) = self.waiting.get(&self.next_index) {
             let end = chunk_end(chunk, self.last_pts);
-            let audio_known = self.audio_info.is_none()
-                || self.audio_complete
-                || self.audio_horizon >= end
+            let audio_known = self.audio_complete
+                || self
+                    .audio_tracks
+                    .iter()
+                    .zip(&self.audio_horizon)
+                    .all(|(t, &h)| !t.passthrough || h >= end)
                 // Safety valve when audio stops early: bounded memory wins.
                 || self.waiting.len() > MAX_CHUNKS_WAITING_FOR_AUDIO;
             if !audio_known {
@@ -796,28 +700,53 @@ impl<S: Sink> Assembler<S> {
                 pixel_aspect: Some(format.sample_aspect).filter(|&(a, b)| a != b && a > 0 && b > 0),
                 default_frame_duration: self.frame_ticks as u32,
             };
-            let audio = self.audio_info.as_ref().map(|a| AudioTrack {
-                sample_rate: a.sample_rate,
-                channels: a.channels,
-                audio_specific_config: a.audio_specific_config.clone(),
-                samples_per_frame: 1024,
-            });
-            self.muxer = Some(Mp4Muxer::new(video, audio));
+            let audio = self
+                .audio_tracks
+                .iter()
+                .map(|a| AudioTrack {
+                    sample_rate: a.sample_rate,
+                    channels: a.channels,
+                    audio_specific_config: a.audio_specific_config.clone(),
+                    samples_per_frame: 1024,
+                    language: a.language.clone().unwrap_or_else(|| "und".into()),
+                    priming: a.priming,
+                })
+                .collect();
+            self.muxer = Some(Mp4Muxer::with_audio_tracks(video, audio));
         }
         Ok(self.muxer.as_mut().expect("created above"))
     }
 
+    /// Writes the passed-through audio that plays before `limit`.
     fn write_audio_before(&mut self, limit: i64) -> Result<()> {
-        if self.audio_info.is_none() {
-            self.audio.clear();
-            return Ok(());
+        for (track, queue) in self.audio.iter_mut().enumerate() {
+            while queue.front().is_some_and(|f| f.pts < limit) {
+                let frame = queue.pop_front().expect("checked");
+                let muxer = self.muxer.as_mut().expect("muxer exists before audio");
+                muxer.add_audio_sample_to(track, frame.data.len() as u32, frame.pts);
+                self.sink.write_payload(&frame.data)?;
+                self.audio_summary[track].frames += 1;
+            }
         }
-        while self.audio.front().is_some_and(|f| f.pts < limit) {
-            let frame = self.audio.pop_front().expect("checked");
+        Ok(())
+    }
+
+    /// Writes a chunk's encoded audio (it plays alongside the chunk's video).
+    fn write_encoded_audio(&mut self, audio: &[EncodedAudio]) -> Result<()> {
+        for segment in audio {
+            let track = segment.track as usize;
+            if self.audio_tracks.get(track).is_none_or(|t| t.passthrough) {
+                return Err(Error::Mux(format!(
+                    "encoded audio for track {track}, which has none"
+                )));
+            }
             let muxer = self.muxer.as_mut().expect("muxer exists before audio");
-            muxer.add_audio_sample(frame.data.len() as u32, frame.pts);
-            self.sink.write_payload(&frame.data)?;
-            self.audio_frames += 1;
+            for (pts, data) in &segment.frames {
+                muxer.add_audio_sample_to(track, data.len() as u32, *pts);
+                self.sink.write_payload(data)?;
+            }
+            self.audio_summary[track].frames += segment.frames.len() as u64;
+            self.audio_summary[track].damaged_frames += segment.damaged_packets;
         }
         Ok(())
     }
@@ -837,6 +766,7 @@ impl<S: Sink> Assembler<S> {
         self.muxer(&chunk)?;
         let chunk_end = chunk_end(&chunk, self.last_pts);
         self.write_audio_before(chunk_end)?;
+        self.write_encoded_audio(&chunk.audio)?;
         let muxer = self.muxer.as_mut().expect("created above");
         for sample in &chunk.samples {
             // DTS must rise strictly; streams without DTS get them rebuilt.
@@ -890,7 +820,8 @@ impl<S: Sink> Assembler<S> {
             damaged_frames: self.stats.damaged_frames,
             replaced_frames: self.stats.replaced_frames,
             deinterlaced: self.stats.deinterlaced,
-            audio_frames: self.audio_frames,
+            audio_frames: self.audio_summary.iter().map(|t| t.frames).sum(),
+            audio_tracks: self.audio_summary,
             width: self.job.format.width,
             height: self.job.format.height,
             bit_depth: self.job.format.bit_depth,

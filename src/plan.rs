@@ -15,6 +15,35 @@ use crate::codec::h264::{AccessUnit, RandomAccess};
 /// 90 kHz ticks per second: the MPEG-TS clock.
 pub const TICKS_PER_SECOND: i64 = 90_000;
 
+/// Re-joins a timeline that jumps (splices, concatenated captures with
+/// timestamp resets) so chunk lengths and the MP4 stay sane.
+#[derive(Default)]
+pub struct Continuity {
+    last: Option<i64>,
+    /// Added to every timestamp to put it on the running timeline.
+    pub offset: i64,
+}
+
+impl Continuity {
+    /// Backward jumps beyond this, or forward jumps beyond `FORWARD`, are discontinuities.
+    const BACKWARD: i64 = TICKS_PER_SECOND;
+    const FORWARD: i64 = 60 * TICKS_PER_SECOND;
+
+    /// Shifts `t` onto the running timeline; returns true at a discontinuity.
+    pub fn apply(&mut self, t: i64, step: i64) -> bool {
+        let mut jumped = false;
+        if let Some(last) = self.last {
+            let shifted = t + self.offset;
+            if shifted < last - Self::BACKWARD || shifted > last + Self::FORWARD {
+                self.offset = last + step - t;
+                jumped = true;
+            }
+        }
+        self.last = Some(t + self.offset);
+        jumped
+    }
+}
+
 /// One access unit as a chunk carries it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChunkUnit {
@@ -42,6 +71,8 @@ pub struct Chunk {
     pub start_pts: i64,
     /// `i64::MAX` for the last chunk.
     pub end_pts: i64,
+    /// The audio to encode with this chunk: one segment per encoded track.
+    pub audio: Vec<crate::audio::AudioSegment>,
 }
 
 impl Chunk {
@@ -359,6 +390,7 @@ impl ChunkPlanner {
             units,
             start_pts,
             end_pts,
+            audio: Vec::new(),
         };
         self.next_index += 1;
         self.stats.chunks += 1;

@@ -5,9 +5,10 @@
 
 use wasm_bindgen::prelude::*;
 
+use crate::audio::AudioTrackInfo;
 use crate::error::Error;
 use crate::job::run_chunk;
-use crate::pipeline::{Analyzer, Assembler, AudioFrame, AudioInfo, Settings};
+use crate::pipeline::{Analyzer, Assembler, AudioFrame, Settings};
 use crate::sink::Sink;
 use crate::wire;
 
@@ -96,17 +97,20 @@ impl WasmAnalyzer {
         self.inner.job_settings().map(|j| json(&j))
     }
 
-    /// JSON of the AAC track, or `null`.
+    /// JSON array of the output's audio tracks (fixed once the first chunk
+    /// is out).
     #[wasm_bindgen(js_name = audioInfo)]
-    pub fn audio_info(&self) -> String {
+    pub fn audio_info(&mut self) -> String {
         json(&self.inner.audio_info())
     }
 
-    /// Audio frames demuxed so far, in the wire form `[pts i64][len u32][bytes]…`.
+    /// Passed-through audio frames demuxed so far, in the wire form
+    /// `[track u32][pts i64][len u32][bytes]…`.
     #[wasm_bindgen(js_name = takeAudio)]
     pub fn take_audio(&mut self) -> Vec<u8> {
         let mut out = Vec::new();
         for f in self.inner.take_audio() {
+            out.extend_from_slice(&f.track.to_le_bytes());
             out.extend_from_slice(&f.pts.to_le_bytes());
             out.extend_from_slice(&(f.data.len() as u32).to_le_bytes());
             out.extend_from_slice(&f.data);
@@ -178,7 +182,7 @@ impl WasmAssembler {
     #[wasm_bindgen(constructor)]
     pub fn new(job_settings: &str, audio_info: &str) -> Result<WasmAssembler, JsValue> {
         let job = from_json(job_settings, "job settings")?;
-        let audio: Option<AudioInfo> = from_json(audio_info, "audio info")?;
+        let audio: Vec<AudioTrackInfo> = from_json(audio_info, "audio info")?;
         Ok(WasmAssembler {
             inner: Some(Assembler::new(PartsSink::default(), job, audio)),
             summary: None,
@@ -197,18 +201,20 @@ impl WasmAssembler {
     pub fn add_audio(&mut self, bytes: &[u8]) -> Result<Vec<u8>, JsValue> {
         let mut frames = Vec::new();
         let mut pos = 0;
-        while pos + 12 <= bytes.len() {
-            let pts = i64::from_le_bytes(bytes[pos..pos + 8].try_into().expect("8 bytes"));
+        while pos + 16 <= bytes.len() {
+            let track = u32::from_le_bytes(bytes[pos..pos + 4].try_into().expect("4 bytes"));
+            let pts = i64::from_le_bytes(bytes[pos + 4..pos + 12].try_into().expect("8 bytes"));
             let len =
-                u32::from_le_bytes(bytes[pos + 8..pos + 12].try_into().expect("4 bytes")) as usize;
+                u32::from_le_bytes(bytes[pos + 12..pos + 16].try_into().expect("4 bytes")) as usize;
             let data = bytes
-                .get(pos + 12..pos + 12 + len)
+                .get(pos + 16..pos + 16 + len)
                 .ok_or_else(|| js_error(Error::Malformed("audio bytes cut short".into())))?;
             frames.push(AudioFrame {
+                track,
                 data: data.to_vec(),
                 pts,
             });
-            pos += 12 + len;
+            pos += 16 + len;
         }
         let asm = self.assembler()?;
         asm.add_audio(frames).map_err(js_error)?;

@@ -8,14 +8,16 @@
 //! every length against what is left, so corrupt input is an error, never a
 //! panic or a huge allocation.
 
+use crate::audio::{AudioPacket, AudioSegment, EncodedAudio};
 use crate::codec::h264::RandomAccess;
+use crate::demux::AudioCodec;
 use crate::error::{Error, Result};
 use crate::job::{EncodedChunk, JobStats, Sample};
 use crate::plan::{Chunk, ChunkUnit};
 
 const CHUNK_MAGIC: &[u8; 4] = b"FOch";
 const ENCODED_MAGIC: &[u8; 4] = b"FOen";
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 
 struct Writer(Vec<u8>);
 
@@ -156,7 +158,53 @@ pub fn chunk_to_bytes(chunk: &Chunk) -> Vec<u8> {
         w.u8(flags);
         w.bytes(&u.data);
     }
+    w.u32(chunk.audio.len() as u32);
+    for a in &chunk.audio {
+        w.u32(a.track);
+        let (code, arg) = audio_codec_code(a.codec);
+        w.u8(code);
+        w.u8(arg);
+        w.u32(a.sample_rate);
+        w.u32(u32::from(a.channels));
+        w.u32(a.bitrate);
+        w.i64(a.origin_pts);
+        w.i64(a.first_frame);
+        w.i64(a.end_frame.unwrap_or(i64::MIN));
+        w.u32(a.packets.len() as u32);
+        for p in &a.packets {
+            w.i64(p.position);
+            w.u32(p.samples);
+            w.bytes(&p.data);
+        }
+    }
     w.0
+}
+
+fn audio_codec_code(codec: AudioCodec) -> (u8, u8) {
+    match codec {
+        AudioCodec::AacAdts => (1, 0),
+        AudioCodec::AacLatm => (2, 0),
+        AudioCodec::MpegAudio => (3, 0),
+        AudioCodec::Ac3 => (4, 0),
+        AudioCodec::Eac3 => (5, 0),
+        AudioCodec::Dts => (6, 0),
+        AudioCodec::Lpcm => (7, 0),
+        AudioCodec::Other(t) => (8, t),
+    }
+}
+
+fn audio_codec_from(code: u8, arg: u8) -> Result<AudioCodec> {
+    Ok(match code {
+        1 => AudioCodec::AacAdts,
+        2 => AudioCodec::AacLatm,
+        3 => AudioCodec::MpegAudio,
+        4 => AudioCodec::Ac3,
+        5 => AudioCodec::Eac3,
+        6 => AudioCodec::Dts,
+        7 => AudioCodec::Lpcm,
+        8 => AudioCodec::Other(arg),
+        _ => return Err(Error::Malformed(format!("unknown audio codec code {code}"))),
+    })
 }
 
 /// Reads a chunk written by [`chunk_to_bytes`].
@@ -184,12 +232,49 @@ pub fn chunk_from_bytes(data: &[u8]) -> Result<Chunk> {
             damaged: flags & 32 != 0,
         });
     }
+    let n = r.count(48)?;
+    let mut audio = Vec::with_capacity(n);
+    for _ in 0..n {
+        let track = r.u32()?;
+        let (code, arg) = (r.u8()?, r.u8()?);
+        let codec = audio_codec_from(code, arg)?;
+        let sample_rate = r.u32()?;
+        let channels = u16::try_from(r.u32()?)
+            .map_err(|_| Error::Malformed("audio channel count out of range".into()))?;
+        let bitrate = r.u32()?;
+        let origin_pts = r.i64()?;
+        let first_frame = r.i64()?;
+        let end_frame = Some(r.i64()?).filter(|&e| e != i64::MIN);
+        let count = r.count(16)?;
+        let mut packets = Vec::with_capacity(count);
+        for _ in 0..count {
+            let position = r.i64()?;
+            let samples = r.u32()?;
+            packets.push(AudioPacket {
+                position,
+                samples,
+                data: r.bytes()?,
+            });
+        }
+        audio.push(AudioSegment {
+            track,
+            codec,
+            sample_rate,
+            channels,
+            bitrate,
+            origin_pts,
+            first_frame,
+            end_frame,
+            packets,
+        });
+    }
     Ok(Chunk {
         index,
         parameter_sets,
         units,
         start_pts,
         end_pts,
+        audio,
     })
 }
 
@@ -212,6 +297,16 @@ pub fn encoded_to_bytes(chunk: &EncodedChunk) -> Vec<u8> {
         w.i64(s.dts);
         w.u8(u8::from(s.sync));
         w.bytes(&s.data);
+    }
+    w.u32(chunk.audio.len() as u32);
+    for a in &chunk.audio {
+        w.u32(a.track);
+        w.u64(a.damaged_packets);
+        w.u32(a.frames.len() as u32);
+        for (pts, data) in &a.frames {
+            w.i64(*pts);
+            w.bytes(data);
+        }
     }
     w.0
 }
@@ -242,12 +337,30 @@ pub fn encoded_from_bytes(data: &[u8]) -> Result<EncodedChunk> {
             sync,
         });
     }
+    let n = r.count(16)?;
+    let mut audio = Vec::with_capacity(n);
+    for _ in 0..n {
+        let track = r.u32()?;
+        let damaged_packets = r.u64()?;
+        let count = r.count(12)?;
+        let mut frames = Vec::with_capacity(count);
+        for _ in 0..count {
+            let pts = r.i64()?;
+            frames.push((pts, r.bytes()?));
+        }
+        audio.push(EncodedAudio {
+            track,
+            frames,
+            damaged_packets,
+        });
+    }
     Ok(EncodedChunk {
         index,
         samples,
         av1c,
         avcc,
         stats,
+        audio,
     })
 }
 
@@ -283,6 +396,21 @@ mod tests {
             ],
             start_pts: 100,
             end_pts: i64::MAX,
+            audio: vec![AudioSegment {
+                track: 1,
+                codec: AudioCodec::Other(0x06),
+                sample_rate: 48_000,
+                channels: 6,
+                bitrate: 384_000,
+                origin_pts: -7,
+                first_frame: 12,
+                end_frame: None,
+                packets: vec![AudioPacket {
+                    position: 11_000,
+                    samples: 1536,
+                    data: vec![0x0b, 0x77, 1],
+                }],
+            }],
         }
     }
 
@@ -310,6 +438,11 @@ mod tests {
                 replaced_frames: 3,
                 deinterlaced: true,
             },
+            audio: vec![EncodedAudio {
+                track: 2,
+                frames: vec![(-1920, vec![0x21, 0x10]), (0, vec![])],
+                damaged_packets: 5,
+            }],
         };
         assert_eq!(encoded_from_bytes(&encoded_to_bytes(&e)).unwrap(), e);
     }

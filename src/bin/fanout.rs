@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
+use fanout::audio::ingest::{AudioMode, AudioSettings, AudioTracks};
 use fanout::encode::{Av1Preset, Av1Settings, H264Settings};
 use fanout::job::{Deinterlace, VideoMode};
 use fanout::native::{transcode_file, Progress};
@@ -38,6 +39,22 @@ enum PresetArg {
     Balanced,
     /// rav1e speed 8, low latency, quantizer 120: smallest files, slowest.
     Small,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum AudioArg {
+    /// AAC passed through, every other codec encoded to AAC-LC.
+    Aac,
+    /// No audio.
+    None,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum AudioTracksArg {
+    /// Every audio track of the program, each with its language.
+    All,
+    /// Only the first.
+    First,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -90,6 +107,18 @@ struct Args {
     /// Deinterlace: auto (when the stream is interlaced), on, off.
     #[arg(long, value_enum, default_value_t = DeinterlaceArg::Auto)]
     deinterlace: DeinterlaceArg,
+    /// Audio: AAC kept as it is and everything else encoded to AAC, or none.
+    #[arg(long, value_enum, default_value_t = AudioArg::Aac)]
+    audio: AudioArg,
+    /// Which audio tracks to keep.
+    #[arg(long, value_enum, default_value_t = AudioTracksArg::All)]
+    audio_tracks: AudioTracksArg,
+    /// AAC bitrate of encoded tracks in kbit/s (default: 64 per channel).
+    #[arg(long)]
+    audio_bitrate: Option<u32>,
+    /// Downmix encoded tracks to this many channels (1 or 2; default: keep the source's).
+    #[arg(long)]
+    audio_channels: Option<u16>,
     /// Transcode only the first this many seconds.
     #[arg(short = 't', long)]
     duration: Option<f64>,
@@ -132,6 +161,18 @@ fn main() -> ExitCode {
             DeinterlaceArg::Off => Deinterlace::Off,
         },
         duration_limit: args.duration,
+        audio: AudioSettings {
+            mode: match args.audio {
+                AudioArg::Aac => AudioMode::Aac,
+                AudioArg::None => AudioMode::None,
+            },
+            tracks: match args.audio_tracks {
+                AudioTracksArg::All => AudioTracks::All,
+                AudioTracksArg::First => AudioTracks::First,
+            },
+            bitrate: args.audio_bitrate.map(|k| k.saturating_mul(1000)),
+            channels: args.audio_channels,
+        },
     };
     let bar = if args.json {
         ProgressBar::hidden()
@@ -213,7 +254,28 @@ fn print_summary(args: &Args, s: &Summary) {
             s.damaged_frames, s.replaced_frames
         );
     }
-    println!("  audio     {} AAC frames passed through", s.audio_frames);
+    if s.audio_tracks.is_empty() {
+        println!("  audio     none");
+    }
+    for (i, t) in s.audio_tracks.iter().enumerate() {
+        let what = if t.output == "copy" {
+            format!("{} passed through", t.source)
+        } else {
+            format!("{} → AAC-LC", t.source)
+        };
+        let damaged = if t.damaged_frames > 0 {
+            format!(", {} damaged frames concealed", t.damaged_frames)
+        } else {
+            String::new()
+        };
+        println!(
+            "  audio {i}   {what}, {} Hz, {} ch, {}, {} frames{damaged}",
+            t.sample_rate,
+            t.channels,
+            t.language.as_deref().unwrap_or("und"),
+            t.frames
+        );
+    }
     println!(
         "  duration  {:.3} s in, {:.3} s out",
         s.input_duration, s.output_duration

@@ -122,7 +122,17 @@ impl AudioCodec {
 pub struct StreamSelection {
     pub program_number: u16,
     pub video_pid: u16,
-    pub audio: Option<(u16, AudioCodec)>,
+    /// Every audio stream kept, in PMT order (the first is the default).
+    pub audio: Vec<AudioStream>,
+}
+
+/// One audio elementary stream of the selected program.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AudioStream {
+    pub pid: u16,
+    pub codec: AudioCodec,
+    /// ISO 639-2 code from the PMT's language descriptor, lower case.
+    pub language: Option<String>,
 }
 
 /// One reassembled PES packet of the selected video or audio stream.
@@ -139,13 +149,21 @@ pub struct PesPacket {
     pub damaged: bool,
 }
 
+/// Which elementary stream a packet belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stream {
+    Video,
+    Audio(usize),
+}
+
 /// What the demuxer hands out.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DemuxEvent {
     /// The program and streams were chosen (once, before any packet).
     Selected(StreamSelection),
     Video(PesPacket),
-    Audio(PesPacket),
+    /// A PES of `selection.audio[index]`.
+    Audio(usize, PesPacket),
     Warning(Warning),
 }
 
@@ -185,7 +203,8 @@ pub struct TsDemuxer {
     pmts_seen: HashMap<u16, ts::Pmt>,
     selection: Option<StreamSelection>,
     video: PesAssembler,
-    audio: PesAssembler,
+    /// One per selected audio stream.
+    audio: Vec<PesAssembler>,
     anchor: Option<i64>,
     events: VecDeque<DemuxEvent>,
     warned_scrambled: bool,
@@ -213,7 +232,7 @@ impl TsDemuxer {
             pmts_seen: HashMap::new(),
             selection: None,
             video: PesAssembler::default(),
-            audio: PesAssembler::default(),
+            audio: Vec::new(),
             anchor: None,
             events: VecDeque::new(),
             warned_scrambled: false,
@@ -242,7 +261,7 @@ impl TsDemuxer {
     pub fn buffered_bytes(&self) -> usize {
         self.pending.capacity()
             + self.video.buf.capacity()
-            + self.audio.buf.capacity()
+            + self.audio.iter().map(|a| a.buf.capacity()).sum::<usize>()
             + self.prelude.len() * TS_PACKET
     }
 
@@ -271,8 +290,10 @@ impl TsDemuxer {
             );
             self.pending.clear();
         }
-        self.flush_pes(true);
-        self.flush_pes(false);
+        self.flush_pes(Stream::Video);
+        for i in 0..self.audio.len() {
+            self.flush_pes(Stream::Audio(i));
+        }
         if self.selection.is_none() {
             return Err(self.no_selection_error());
         }
@@ -341,7 +362,9 @@ impl TsDemuxer {
                 });
                 self.stats.resyncs += 1;
                 self.video.damaged |= self.video.active;
-                self.audio.damaged |= self.audio.active;
+                for a in &mut self.audio {
+                    a.damaged |= a.active;
+                }
                 match found {
                     Some(skip) => {
                         self.warn(
@@ -429,10 +452,14 @@ impl TsDemuxer {
             return Ok(());
         };
         let is_video = header.pid == selection.video_pid;
-        let is_audio = selection.audio.is_some_and(|(pid, _)| pid == header.pid);
-        if !is_video && !is_audio {
-            return Ok(());
-        }
+        let stream = if is_video {
+            Stream::Video
+        } else {
+            match selection.audio.iter().position(|a| a.pid == header.pid) {
+                Some(i) => Stream::Audio(i),
+                None => return Ok(()),
+            }
+        };
         if header.scrambled {
             if !self.warned_scrambled {
                 self.warned_scrambled = true;
@@ -454,11 +481,11 @@ impl TsDemuxer {
                     header.pid
                 ),
             );
-            self.assembler(is_video).damaged = true;
+            self.assembler(stream).damaged = true;
             return Ok(());
         }
         // Continuity: the counter advances on packets with payload.
-        let asm = self.assembler(is_video);
+        let asm = self.assembler(stream);
         let mut gap = false;
         if let Some(last) = asm.last_cc {
             if header.has_payload {
@@ -474,7 +501,7 @@ impl TsDemuxer {
         }
         if gap {
             self.stats.continuity_errors += 1;
-            let asm = self.assembler(is_video);
+            let asm = self.assembler(stream);
             asm.damaged |= asm.active;
             self.warn(
                 Some(offset),
@@ -488,10 +515,10 @@ impl TsDemuxer {
             return Ok(());
         }
         if header.payload_unit_start {
-            self.flush_pes(is_video);
+            self.flush_pes(stream);
             match ts::parse_pes_header(payload) {
                 Ok(pes) => {
-                    let asm = self.assembler(is_video);
+                    let asm = self.assembler(stream);
                     let data = payload.get(pes.header_length..).unwrap_or(&[]);
                     asm.active = true;
                     asm.damaged = gap;
@@ -510,11 +537,11 @@ impl TsDemuxer {
                         Some(offset),
                         format!("bad PES header on PID {:#06x}: {why}; skipped", header.pid),
                     );
-                    self.assembler(is_video).active = false;
+                    self.assembler(stream).active = false;
                 }
             }
         } else {
-            let asm = self.assembler(is_video);
+            let asm = self.assembler(stream);
             if !asm.active {
                 return Ok(());
             }
@@ -533,24 +560,23 @@ impl TsDemuxer {
             asm.buf.extend_from_slice(payload);
         }
         // A PES with a declared length is complete as soon as it is filled.
-        let asm = self.assembler(is_video);
+        let asm = self.assembler(stream);
         if asm.expected.is_some_and(|n| asm.buf.len() >= n) {
-            self.flush_pes(is_video);
+            self.flush_pes(stream);
         }
         Ok(())
     }
 
-    fn assembler(&mut self, video: bool) -> &mut PesAssembler {
-        if video {
-            &mut self.video
-        } else {
-            &mut self.audio
+    fn assembler(&mut self, stream: Stream) -> &mut PesAssembler {
+        match stream {
+            Stream::Video => &mut self.video,
+            Stream::Audio(i) => &mut self.audio[i],
         }
     }
 
-    fn flush_pes(&mut self, video: bool) {
+    fn flush_pes(&mut self, stream: Stream) {
         let anchor = self.anchor;
-        let asm = self.assembler(video);
+        let asm = self.assembler(stream);
         if !asm.active {
             return;
         }
@@ -584,10 +610,9 @@ impl TsDemuxer {
                 format!("PES packet cut short ({got} of {expected} bytes)"),
             );
         }
-        self.events.push_back(if video {
-            DemuxEvent::Video(packet)
-        } else {
-            DemuxEvent::Audio(packet)
+        self.events.push_back(match stream {
+            Stream::Video => DemuxEvent::Video(packet),
+            Stream::Audio(i) => DemuxEvent::Audio(i, packet),
         });
     }
 
@@ -626,46 +651,40 @@ impl TsDemuxer {
             }
             return Ok(());
         };
-        // AAC first; MPEG-audio stream types next, because DVB muxers often
-        // label ADTS AAC as MPEG-2 audio (0x04), then unlabelled private
-        // data: the analyzer sniffs those for ADTS.
-        let audio_streams: Vec<(u16, AudioCodec)> = pmt
-            .streams
-            .iter()
-            .filter(|s| s.pid != video.pid)
-            .filter_map(|s| AudioCodec::from_stream(s).map(|c| (s.pid, c)))
-            .collect();
-        let audio = audio_streams
-            .iter()
-            .find(|(_, c)| *c == AudioCodec::AacAdts)
-            .or_else(|| {
-                audio_streams
-                    .iter()
-                    .find(|(_, c)| *c == AudioCodec::MpegAudio)
-            })
-            .or_else(|| {
-                audio_streams
-                    .iter()
-                    .find(|(_, c)| *c == AudioCodec::Other(0x06))
-            })
-            .copied();
-        for &(pid, codec) in &audio_streams {
-            if Some((pid, codec)) == audio || codec == AudioCodec::Other(0x06) {
+        // Every audio stream Fanout can pass through or decode, in PMT
+        // order. Unlabelled private data (0x06 without a codec descriptor)
+        // is kept too: the analyzer sniffs it and drops it when it is
+        // neither AAC nor AC-3.
+        let mut audio = Vec::new();
+        for stream in pmt.streams.iter().filter(|s| s.pid != video.pid) {
+            let Some(codec) = AudioCodec::from_stream(stream) else {
+                continue;
+            };
+            if codec == AudioCodec::Dts {
+                self.warn(
+                    Some(offset),
+                    format!(
+                        "audio stream {} on PID {:#06x} dropped: Fanout does not decode DTS",
+                        codec.name(),
+                        stream.pid
+                    ),
+                );
                 continue;
             }
-            let why = if codec == AudioCodec::AacAdts {
-                "Fanout keeps one audio track"
-            } else {
-                "only AAC (ADTS) is passed through"
-            };
-            self.warn(
-                Some(offset),
-                format!(
-                    "audio stream {} on PID {pid:#06x} dropped: {why}",
-                    codec.name()
-                ),
-            );
+            let language = stream
+                .descriptors
+                .iter()
+                .find(|(t, d)| *t == 0x0a && d.len() >= 3)
+                .map(|(_, d)| d[..3].to_ascii_lowercase())
+                .filter(|l| l.iter().all(u8::is_ascii_lowercase))
+                .map(|l| String::from_utf8_lossy(&l).into_owned());
+            audio.push(AudioStream {
+                pid: stream.pid,
+                codec,
+                language,
+            });
         }
+        self.audio = audio.iter().map(|_| PesAssembler::default()).collect();
         let selection = StreamSelection {
             program_number: program,
             video_pid: video.pid,

@@ -2,12 +2,17 @@
 //!
 //! The muxer does no file I/O. It only keeps the sample index: the caller
 //! records each sample with [`Mp4Muxer::add_video_sample`] /
-//! [`Mp4Muxer::add_audio_sample`] and appends the sample's bytes to its own
+//! [`Mp4Muxer::add_audio_sample_to`] and appends the sample's bytes to its own
 //! payload sink right after. When everything is recorded, [`Mp4Muxer::header`]
 //! returns `ftyp` + `moov` + the `mdat` box header; the finished file is that
 //! header followed by the payload bytes in the order they were recorded.
 //!
 //! Layout decisions:
+//! - Video is track 1; the AAC audio tracks that got samples follow as
+//!   tracks 2, 3, … in the order they were given (a track without samples is
+//!   left out and the later ones move up). All audio tracks are alternates
+//!   of each other (`alternate_group` 1); only the first is enabled, so
+//!   players play it by default and offer the others.
 //! - Consecutive samples of the same track form one chunk, so the caller's
 //!   interleaving decides the chunking.
 //! - Chunk offsets are `stco` unless one of them does not fit 32 bits, then
@@ -16,9 +21,10 @@
 //!   those choices, the `moov` is measured first and the offsets filled after.
 //! - Edit lists keep audio and video aligned on the source (90 kHz) clock:
 //!   the movie starts at the earliest presentation time of any track, a track
-//!   starting later gets an empty edit for the difference, and the video edit
+//!   starting later gets an empty edit for the difference, the video edit
 //!   skips the B-frame reorder delay (composition offset of the first
-//!   presented frame).
+//!   presented frame) and an audio edit skips the encoder priming
+//!   ([`AudioTrack::priming`]).
 //!
 //! Boxes are encoded with `mp4-atom`. `trak`, `moov` and the `mdat` header
 //! are assembled by hand (see [`write_box`] and [`mdat_header`]) for the
@@ -62,6 +68,18 @@ pub enum MuxError {
     /// Audio samples were recorded but the muxer was built without an audio track.
     #[error("mp4: {0} audio samples recorded but no audio track configured")]
     AudioWithoutTrack(usize),
+    /// Audio samples were recorded for a track index the muxer was not
+    /// built with (the muxer has at least one audio track; with none the
+    /// error is [`MuxError::AudioWithoutTrack`]).
+    #[error("mp4: {samples} audio samples recorded for track {track}, but only {tracks} audio tracks are configured")]
+    NoSuchAudioTrack {
+        /// The first out-of-range track index given.
+        track: usize,
+        /// Number of configured audio tracks.
+        tracks: usize,
+        /// Number of samples recorded for out-of-range indices.
+        samples: usize,
+    },
     /// A video decode timestamp is smaller than the previous one.
     #[error("mp4: video dts goes backwards at sample {index} ({dts} after {prev})")]
     DtsNotMonotonic {
@@ -158,8 +176,8 @@ pub struct VideoTrack {
     pub default_frame_duration: u32,
 }
 
-/// Description of the optional AAC audio track.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Description of one AAC audio track.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AudioTrack {
     /// Output sample rate in Hz; also the audio media timescale.
     pub sample_rate: u32,
@@ -169,6 +187,16 @@ pub struct AudioTrack {
     pub audio_specific_config: Vec<u8>,
     /// PCM samples per AAC frame (1024 for AAC-LC).
     pub samples_per_frame: u32,
+    /// ISO 639-2/T language code (3 lowercase letters) for the track's
+    /// `mdhd`; empty or anything else writes "und".
+    pub language: String,
+    /// Decoded samples at the start of the track that are encoder priming
+    /// and not presented: the edit starts at this media time and the
+    /// presented duration shrinks by it. Sample timestamps stay those of
+    /// each frame's first decoded sample, so the track is presented from
+    /// `first pts + priming / sample_rate`, and that is the time aligned with
+    /// the other tracks. Must be less than the track's decoded length.
+    pub priming: u32,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -188,7 +216,8 @@ struct AudioSample {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TrackKind {
     Video,
-    Audio,
+    /// Index into the muxer's audio tracks.
+    Audio(usize),
 }
 
 /// A run of consecutive samples of one track in the payload.
@@ -200,26 +229,47 @@ struct Chunk {
     samples: u32,
 }
 
-/// Collects the sample index of one video and an optional audio track and
-/// produces the fast-start header that goes in front of the payload.
+/// Collects the sample index of one video and any number of audio tracks
+/// and produces the fast-start header that goes in front of the payload.
 #[derive(Debug, Clone)]
 pub struct Mp4Muxer {
     video: VideoTrack,
-    audio: Option<AudioTrack>,
+    audio: Vec<AudioTrack>,
     video_samples: Vec<VideoSample>,
-    audio_samples: Vec<AudioSample>,
+    /// One list per entry of `audio`.
+    audio_samples: Vec<Vec<AudioSample>>,
+    /// Samples recorded for an audio track index that does not exist:
+    /// (first such index, number of samples). Reported by `header()`.
+    stray_audio: Option<(usize, usize)>,
     chunks: Vec<Chunk>,
     payload_len: u64,
 }
 
+/// An audio track that goes into the file, with its number there.
+struct AudioOut<'a> {
+    /// Index into the muxer's audio tracks.
+    index: usize,
+    track: &'a AudioTrack,
+    track_id: u32,
+    timing: Timing,
+}
+
 impl Mp4Muxer {
     /// Creates a muxer for one video track and an optional audio track.
+    /// Same as [`Mp4Muxer::with_audio_tracks`] with zero or one track.
     pub fn new(video: VideoTrack, audio: Option<AudioTrack>) -> Self {
+        Self::with_audio_tracks(video, audio.into_iter().collect())
+    }
+
+    /// Creates a muxer for one video track and the given audio tracks;
+    /// samples name their track by its index in `audio`.
+    pub fn with_audio_tracks(video: VideoTrack, audio: Vec<AudioTrack>) -> Self {
         Mp4Muxer {
             video,
+            audio_samples: vec![Vec::new(); audio.len()],
             audio,
             video_samples: Vec::new(),
-            audio_samples: Vec::new(),
+            stray_audio: None,
             chunks: Vec::new(),
             payload_len: 0,
         }
@@ -239,11 +289,32 @@ impl Mp4Muxer {
         self.push_to_chunk(TrackKind::Video, size);
     }
 
-    /// Records an audio sample (one raw AAC frame, no ADTS header) whose
-    /// `size` bytes the caller appends to the payload next; `pts` is 90 kHz.
+    /// Records an audio sample of the first audio track; same as
+    /// [`Mp4Muxer::add_audio_sample_to`] with track 0.
     pub fn add_audio_sample(&mut self, size: u32, pts: i64) {
-        self.audio_samples.push(AudioSample { size, pts });
-        self.push_to_chunk(TrackKind::Audio, size);
+        self.add_audio_sample_to(0, size, pts);
+    }
+
+    /// Records an audio sample (one raw AAC frame, no ADTS header) of audio
+    /// track `track` (its index in the list the muxer was built with) whose
+    /// `size` bytes the caller appends to the payload next. `pts` is 90 kHz:
+    /// the time of the frame's first decoded sample, priming included.
+    ///
+    /// A `track` out of range does not panic: the sample is not indexed and
+    /// [`Mp4Muxer::header`] fails.
+    pub fn add_audio_sample_to(&mut self, track: usize, size: u32, pts: i64) {
+        match self.audio_samples.get_mut(track) {
+            Some(samples) => {
+                samples.push(AudioSample { size, pts });
+                self.push_to_chunk(TrackKind::Audio(track), size);
+            }
+            None => {
+                let stray = self.stray_audio.get_or_insert((track, 0));
+                stray.1 = stray.1.saturating_add(1);
+                // The caller still appends the bytes; keep the length honest.
+                self.payload_len = self.payload_len.saturating_add(u64::from(size));
+            }
+        }
     }
 
     /// Total number of payload bytes recorded so far.
@@ -256,9 +327,15 @@ impl Mp4Muxer {
         self.video_samples.len()
     }
 
-    /// Number of audio samples recorded so far.
+    /// Number of audio samples recorded so far, all tracks together.
     pub fn audio_sample_count(&self) -> usize {
-        self.audio_samples.len()
+        self.audio_samples.iter().map(Vec::len).sum()
+    }
+
+    /// Number of samples recorded so far for audio track `track` (0 for an
+    /// index out of range).
+    pub fn audio_sample_count_of(&self, track: usize) -> usize {
+        self.audio_samples.get(track).map_or(0, Vec::len)
     }
 
     fn push_to_chunk(&mut self, track: TrackKind, size: u32) {
@@ -277,31 +354,51 @@ impl Mp4Muxer {
     /// Returns `ftyp` + `moov` + the `mdat` box header. The final file is this
     /// header followed by the payload bytes in the order they were recorded.
     ///
-    /// Fails when no video sample was recorded, when timestamps break the
-    /// contract of the `add_*` methods, or when a codec configuration is
-    /// malformed.
+    /// Fails when no video sample was recorded, when an audio sample named
+    /// a track that does not exist, when timestamps break the contract of
+    /// the `add_*` methods, or when a track description or codec
+    /// configuration is malformed.
     pub fn header(&self) -> Result<Vec<u8>, MuxError> {
         if self.video_samples.is_empty() {
             return Err(MuxError::NoVideoSamples);
         }
-        if self.audio.is_none() && !self.audio_samples.is_empty() {
-            return Err(MuxError::AudioWithoutTrack(self.audio_samples.len()));
+        if let Some((track, samples)) = self.stray_audio {
+            return Err(if self.audio.is_empty() {
+                MuxError::AudioWithoutTrack(samples)
+            } else {
+                MuxError::NoSuchAudioTrack {
+                    track,
+                    tracks: self.audio.len(),
+                    samples,
+                }
+            });
         }
 
         let video = self.video_timing()?;
-        // An audio track without samples is left out of the file.
-        let audio = match &self.audio {
-            Some(track) if !self.audio_samples.is_empty() => {
-                Some((track, self.audio_timing(track)?))
+        // An audio track without samples is left out of the file; the
+        // others are numbered on from the video track without gaps.
+        let mut audio = Vec::with_capacity(self.audio.len());
+        for (index, (track, samples)) in self.audio.iter().zip(&self.audio_samples).enumerate() {
+            if samples.is_empty() {
+                continue;
             }
-            _ => None,
-        };
+            let track_id = u32::try_from(audio.len())
+                .ok()
+                .and_then(|n| AUDIO_TRACK_ID.checked_add(n))
+                .ok_or(MuxError::TooMany("audio tracks"))?;
+            audio.push(AudioOut {
+                index,
+                track,
+                track_id,
+                timing: Self::audio_timing(track, samples)?,
+            });
+        }
 
         // The movie timeline starts at the earliest presentation time.
-        let t0 = match &audio {
-            Some((_, a)) => video.first_pts.min(a.first_pts),
-            None => video.first_pts,
-        };
+        let t0 = audio
+            .iter()
+            .map(|a| a.timing.first_pts)
+            .fold(video.first_pts, i64::min);
 
         let ftyp = self.ftyp()?;
         let mdat_header_len: u64 = if self.payload_len > u64::from(u32::MAX) - 8 {
@@ -314,17 +411,17 @@ impl Mp4Muxer {
         // Pass 1: measure the moov. Its size depends only on the number of
         // entries and on stco vs co64, not on the offset values.
         let mut wide = max_chunk_offset > u64::from(u32::MAX);
-        let mut moov_len = self.moov(&video, audio.as_ref(), t0, 0, wide)?.len() as u64;
+        let mut moov_len = self.moov(&video, &audio, t0, 0, wide)?.len() as u64;
         let mut header_len = ftyp.len() as u64 + moov_len + mdat_header_len;
         if !wide && header_len + max_chunk_offset > u64::from(u32::MAX) {
             // Switching to co64 only grows the header, so one retry settles it.
             wide = true;
-            moov_len = self.moov(&video, audio.as_ref(), t0, 0, wide)?.len() as u64;
+            moov_len = self.moov(&video, &audio, t0, 0, wide)?.len() as u64;
             header_len = ftyp.len() as u64 + moov_len + mdat_header_len;
         }
 
         // Pass 2: the real offsets, relative to the start of the file.
-        let moov = self.moov(&video, audio.as_ref(), t0, header_len, wide)?;
+        let moov = self.moov(&video, &audio, t0, header_len, wide)?;
         if moov.len() as u64 != moov_len {
             return Err(MuxError::Internal("moov size changed between passes"));
         }
@@ -422,7 +519,7 @@ impl Mp4Muxer {
         })
     }
 
-    /// Computes stts and the edit parameters of the audio track.
+    /// Computes stts and the edit parameters of an audio track.
     ///
     /// AAC frames have a fixed duration (`samples_per_frame`), while their
     /// 90 kHz PES timestamps carry rounding jitter (e.g. 2089.8 ticks per
@@ -431,7 +528,7 @@ impl Mp4Muxer {
     /// duration puts it; otherwise (a gap or an overlap in the source) the
     /// measured distance is used, so the track re-syncs to the source clock
     /// instead of drifting.
-    fn audio_timing(&self, track: &AudioTrack) -> Result<Timing, MuxError> {
+    fn audio_timing(track: &AudioTrack, samples: &[AudioSample]) -> Result<Timing, MuxError> {
         let sr = track.sample_rate;
         if sr == 0 {
             return Err(invalid("audio sample_rate", "must be non-zero"));
@@ -440,7 +537,6 @@ impl Mp4Muxer {
         if spf == 0 {
             return Err(invalid("audio samples_per_frame", "must be non-zero"));
         }
-        let samples = &self.audio_samples;
         let first_pts = match samples.first() {
             Some(s) => s.pts,
             None => return Err(invalid("audio track", "no samples")),
@@ -477,13 +573,24 @@ impl Mp4Muxer {
         durations.push(spf);
 
         let media_duration = durations.iter().map(|&d| u64::from(d)).sum::<u64>();
+        let priming = u64::from(track.priming);
+        if priming >= media_duration {
+            return Err(invalid(
+                "audio priming",
+                format!("{priming} samples but the track decodes to {media_duration}"),
+            ));
+        }
+        // Presentation starts after the priming; that instant is what lines
+        // up with the other tracks. (At most 2^32 * 90000 ticks: fits i64.)
+        let priming_ticks =
+            i64::try_from(rescale(priming, sr, VIDEO_TIMESCALE)).unwrap_or(i64::MAX);
         Ok(Timing {
             stts: run_length(durations.iter().copied()),
             ctts: None,
             media_duration,
-            first_pts,
-            media_time: 0,
-            presentation_duration: rescale(media_duration, sr, MOVIE_TIMESCALE),
+            first_pts: first_pts.saturating_add(priming_ticks),
+            media_time: priming,
+            presentation_duration: rescale(media_duration - priming, sr, MOVIE_TIMESCALE),
         })
     }
 
@@ -492,32 +599,30 @@ impl Mp4Muxer {
     fn moov(
         &self,
         video: &Timing,
-        audio: Option<&(&AudioTrack, Timing)>,
+        audio: &[AudioOut],
         t0: i64,
         base: u64,
         wide: bool,
     ) -> Result<Vec<u8>, MuxError> {
         let video_trak = self.video_trak(video, t0, base, wide)?;
-        let audio_trak = match audio {
-            Some((track, timing)) => Some(self.audio_trak(track, timing, t0, base, wide)?),
-            None => None,
-        };
+        let audio_traks = audio
+            .iter()
+            .map(|a| self.audio_trak(a, t0, base, wide))
+            .collect::<Result<Vec<_>, _>>()?;
 
-        let duration = video.track_duration(t0).max(
-            audio
-                .map(|(_, timing)| timing.track_duration(t0))
-                .unwrap_or(0),
-        );
+        let duration = audio
+            .iter()
+            .map(|a| a.timing.track_duration(t0))
+            .fold(video.track_duration(t0), u64::max);
+        let last_track_id = audio.last().map_or(VIDEO_TRACK_ID, |a| a.track_id);
         let mvhd = Mvhd {
             timescale: MOVIE_TIMESCALE,
             duration,
             rate: FixedPoint::new(1, 0),
             volume: FixedPoint::new(1, 0),
-            next_track_id: if audio_trak.is_some() {
-                AUDIO_TRACK_ID + 1
-            } else {
-                VIDEO_TRACK_ID + 1
-            },
+            next_track_id: last_track_id
+                .checked_add(1)
+                .ok_or(MuxError::TooMany("audio tracks"))?,
             ..Default::default()
         };
 
@@ -525,7 +630,7 @@ impl Mp4Muxer {
         write_box(&mut out, b"moov", |buf| {
             mvhd.encode(buf)?;
             buf.extend_from_slice(&video_trak);
-            if let Some(trak) = &audio_trak {
+            for trak in &audio_traks {
                 buf.extend_from_slice(trak);
             }
             Ok(())
@@ -632,6 +737,7 @@ impl Mp4Muxer {
             timing,
             t0,
             VIDEO_TIMESCALE,
+            "und",
             b"vide",
             "VideoHandler",
             minf,
@@ -640,12 +746,12 @@ impl Mp4Muxer {
 
     fn audio_trak(
         &self,
-        track: &AudioTrack,
-        timing: &Timing,
+        out: &AudioOut,
         t0: i64,
         base: u64,
         wide: bool,
     ) -> Result<Vec<u8>, MuxError> {
+        let (track, timing) = (out.track, &out.timing);
         if track.audio_specific_config.len() < 2 {
             return Err(invalid(
                 "audio_specific_config",
@@ -655,7 +761,10 @@ impl Mp4Muxer {
                 ),
             ));
         }
-        let sizes: Vec<u32> = self.audio_samples.iter().map(|s| s.size).collect();
+        let sizes: Vec<u32> = self.audio_samples[out.index]
+            .iter()
+            .map(|s| s.size)
+            .collect();
         let (avg_bitrate, max_bitrate) = audio_bitrates(&sizes, timing, track.sample_rate);
         let max_size = sizes.iter().copied().max().unwrap_or(0);
 
@@ -670,7 +779,8 @@ impl Mp4Muxer {
             },
             esds: Esds {
                 es_desc: EsDescriptor {
-                    es_id: AUDIO_TRACK_ID as u16,
+                    es_id: u16::try_from(out.track_id)
+                        .map_err(|_| MuxError::TooMany("audio tracks"))?,
                     dec_config: DecoderConfig {
                         object_type_indication: OBJECT_TYPE_MPEG4_AUDIO,
                         stream_type: STREAM_TYPE_AUDIO,
@@ -695,7 +805,7 @@ impl Mp4Muxer {
         };
 
         let stbl = self.stbl(
-            TrackKind::Audio,
+            TrackKind::Audio(out.index),
             mp4a.into(),
             timing,
             None,
@@ -710,9 +820,10 @@ impl Mp4Muxer {
             ..Default::default()
         };
         let tkhd = Tkhd {
-            track_id: AUDIO_TRACK_ID,
+            track_id: out.track_id,
             duration: timing.track_duration(t0),
-            enabled: true,
+            // Alternates: players play the enabled one and offer the rest.
+            enabled: out.track_id == AUDIO_TRACK_ID,
             in_movie: true,
             volume: FixedPoint::new(1, 0),
             alternate_group: 1,
@@ -723,13 +834,14 @@ impl Mp4Muxer {
             timing,
             t0,
             track.sample_rate,
+            mdhd_language(&track.language),
             b"soun",
             "SoundHandler",
             minf,
         )
     }
 
-    /// Builds the sample table shared by both tracks: stsd, stts, ctts,
+    /// Builds the sample table shared by all tracks: stsd, stts, ctts,
     /// stss, stsc, stsz and stco/co64.
     #[allow(clippy::too_many_arguments)]
     fn stbl(
@@ -819,11 +931,13 @@ struct Timing {
     ctts: Option<Vec<(u32, u32)>>,
     /// Sum of all sample durations, media timescale.
     media_duration: u64,
-    /// Earliest presentation time, 90 kHz source clock.
+    /// Where presentation starts on the 90 kHz source clock: the earliest
+    /// presentation time, after the priming for audio.
     first_pts: i64,
     /// Composition time where presentation starts, media timescale.
     media_time: u64,
-    /// `media_duration` in the movie timescale (edit segment duration).
+    /// Presented part of `media_duration` (from `media_time` on) in the
+    /// movie timescale (edit segment duration).
     presentation_duration: u64,
 }
 
@@ -860,11 +974,13 @@ impl Timing {
 /// Assembles a `trak` by hand so its children come in the conventional
 /// order tkhd, edts, mdia: mp4-atom's `Trak` writes `edts` after `mdia`,
 /// which is legal but surprises some players.
+#[allow(clippy::too_many_arguments)]
 fn trak(
     tkhd: Tkhd,
     timing: &Timing,
     t0: i64,
     timescale: u32,
+    language: &str,
     handler: &[u8; 4],
     name: &str,
     minf: Minf,
@@ -876,7 +992,7 @@ fn trak(
         mdhd: Mdhd {
             timescale,
             duration: timing.media_duration,
-            language: "und".into(),
+            language: language.into(),
             ..Default::default()
         },
         hdlr: Hdlr {
@@ -893,6 +1009,16 @@ fn trak(
         Ok(())
     })?;
     Ok(out)
+}
+
+/// The `mdhd` language for a track's code: the code when it is 3 lowercase
+/// ASCII letters (ISO 639-2/T), otherwise "und".
+fn mdhd_language(code: &str) -> &str {
+    if code.len() == 3 && code.bytes().all(|b| b.is_ascii_lowercase()) {
+        code
+    } else {
+        "und"
+    }
 }
 
 fn self_contained_dinf() -> Dinf {
@@ -1158,6 +1284,7 @@ mod tests {
             channels: 2,
             audio_specific_config: vec![0x11, 0x90],
             samples_per_frame: 1024,
+            ..Default::default()
         }
     }
 
@@ -1509,6 +1636,316 @@ mod tests {
         let (moov, _, _) = parse_header(&mux.header().expect("header"));
         assert_eq!(moov.trak.len(), 1);
         assert_eq!(moov.mvhd.next_track_id, 2);
+    }
+
+    /// One silent AAC-LC stereo frame (48 kHz), as ffmpeg's encoder writes it.
+    const SILENT_AAC: &[u8] = &[0x21, 0x10, 0x04, 0x60, 0x8C, 0x1C];
+
+    /// Records samples in a muxer and keeps the matching payload, so tests
+    /// can write a complete file.
+    struct Writer {
+        mux: Mp4Muxer,
+        payload: Vec<u8>,
+    }
+
+    impl Writer {
+        fn new(mux: Mp4Muxer) -> Self {
+            Writer {
+                mux,
+                payload: Vec::new(),
+            }
+        }
+
+        fn video(&mut self, size: u32, dts: i64, pts: i64, sync: bool) {
+            self.mux.add_video_sample(size, dts, pts, sync);
+            self.payload.resize(self.payload.len() + size as usize, 0);
+        }
+
+        fn audio(&mut self, track: usize, pts: i64) {
+            self.mux
+                .add_audio_sample_to(track, SILENT_AAC.len() as u32, pts);
+            self.payload.extend_from_slice(SILENT_AAC);
+        }
+
+        /// Header + payload.
+        fn file(&self) -> Vec<u8> {
+            let mut file = self.mux.header().expect("header");
+            file.extend_from_slice(&self.payload);
+            file
+        }
+    }
+
+    /// Writes `file` to a temporary file and returns ffprobe's streams.
+    fn ffprobe_streams(name: &str, file: &[u8]) -> Vec<serde_json::Value> {
+        let path =
+            std::env::temp_dir().join(format!("fanout-mp4-{}-{name}.mp4", std::process::id()));
+        std::fs::write(&path, file).expect("write test file");
+        let output = std::process::Command::new("ffprobe")
+            .args(["-v", "error", "-show_streams", "-of", "json"])
+            .arg(&path)
+            .output()
+            .expect("run ffprobe (is it installed?)");
+        let _ = std::fs::remove_file(&path);
+        assert!(
+            output.status.success(),
+            "ffprobe failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("ffprobe JSON");
+        json["streams"].as_array().expect("streams").clone()
+    }
+
+    /// A numeric ffprobe field given as a string ("20", "0.021333").
+    fn probe_num(stream: &serde_json::Value, key: &str) -> f64 {
+        stream[key]
+            .as_str()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{key} in {stream}"))
+    }
+
+    fn elst(moov: &Moov, track: usize) -> &[ElstEntry] {
+        &moov.trak[track]
+            .edts
+            .as_ref()
+            .and_then(|e| e.elst.as_ref())
+            .expect("elst")
+            .entries
+    }
+
+    fn mp4a(moov: &Moov, track: usize) -> &Mp4a {
+        match &stbl(moov, track).stsd.codecs[0] {
+            Codec::Mp4a(mp4a) => mp4a,
+            other => panic!("expected mp4a, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn two_audio_tracks_are_alternates_with_languages() {
+        let eng = AudioTrack {
+            language: "eng".into(),
+            ..audio_track()
+        };
+        let deu = AudioTrack {
+            language: "deu".into(),
+            ..audio_track()
+        };
+        let mut w = Writer::new(Mp4Muxer::with_audio_tracks(video_track(), vec![eng, deu]));
+        let mut a = 0;
+        for i in 0..10i64 {
+            w.video(1000, i * 3600, i * 3600, i == 0);
+            for _ in 0..2 {
+                w.audio(0, a * 1920);
+                // The second track stops two video frames early.
+                if i < 8 {
+                    w.audio(1, a * 1920);
+                }
+                a += 1;
+            }
+        }
+        assert_eq!(w.mux.audio_sample_count_of(0), 20);
+        assert_eq!(w.mux.audio_sample_count_of(1), 16);
+        assert_eq!(w.mux.audio_sample_count_of(2), 0);
+        assert_eq!(w.mux.audio_sample_count(), 36);
+
+        let file = w.file();
+        let header = w.mux.header().expect("header");
+        let (moov, _, _) = parse_header(&header);
+        assert_eq!(moov.trak.len(), 3);
+        assert_eq!(moov.mvhd.next_track_id, 4);
+        let ids: Vec<u32> = moov.trak.iter().map(|t| t.tkhd.track_id).collect();
+        assert_eq!(ids, [1, 2, 3]);
+        let enabled: Vec<bool> = moov.trak.iter().map(|t| t.tkhd.enabled).collect();
+        assert_eq!(enabled, [true, true, false]);
+        let groups: Vec<u16> = moov.trak.iter().map(|t| t.tkhd.alternate_group).collect();
+        assert_eq!(groups, [0, 1, 1]);
+        let languages: Vec<&str> = moov
+            .trak
+            .iter()
+            .map(|t| t.mdia.mdhd.language.as_str())
+            .collect();
+        assert_eq!(languages, ["und", "eng", "deu"]);
+        assert_eq!(mp4a(&moov, 1).esds.es_desc.es_id, 2);
+        assert_eq!(mp4a(&moov, 2).esds.es_desc.es_id, 3);
+        assert_eq!(
+            stbl(&moov, 1).stsz.samples,
+            StszSamples::Identical { count: 20, size: 6 }
+        );
+        assert_eq!(
+            stbl(&moov, 2).stsz.samples,
+            StszSamples::Identical { count: 16, size: 6 }
+        );
+        // Interleaving per video frame: v, eng, deu, eng, deu. While both
+        // audio tracks alternate, every audio sample is its own chunk.
+        let base = header.len() as u32;
+        let eng_stco = &stbl(&moov, 1).stco.as_ref().expect("stco").entries;
+        let deu_stco = &stbl(&moov, 2).stco.as_ref().expect("stco").entries;
+        assert_eq!(eng_stco.len(), 18);
+        assert_eq!(deu_stco.len(), 16);
+        assert_eq!(eng_stco[..2], [base + 1000, base + 1012]);
+        assert_eq!(deu_stco[..2], [base + 1006, base + 1018]);
+        // After the second track stops, the first one's pairs are chunks of 2.
+        assert_eq!(
+            stbl(&moov, 1).stsc.entries,
+            vec![
+                StscEntry {
+                    first_chunk: 1,
+                    samples_per_chunk: 1,
+                    sample_description_index: 1
+                },
+                StscEntry {
+                    first_chunk: 17,
+                    samples_per_chunk: 2,
+                    sample_description_index: 1
+                },
+            ]
+        );
+
+        let streams = ffprobe_streams("two-audio", &file);
+        assert_eq!(streams.len(), 3, "{streams:?}");
+        assert_eq!(streams[0]["codec_type"], "video");
+        for (stream, language, frames, default) in
+            [(&streams[1], "eng", 20.0, 1), (&streams[2], "deu", 16.0, 0)]
+        {
+            assert_eq!(stream["codec_type"], "audio");
+            assert_eq!(stream["codec_name"], "aac");
+            assert_eq!(stream["tags"]["language"], language);
+            assert_eq!(probe_num(stream, "nb_frames"), frames);
+            assert_eq!(stream["disposition"]["default"], default);
+        }
+    }
+
+    #[test]
+    fn empty_audio_track_is_skipped_and_later_ones_renumbered() {
+        let tracks: Vec<AudioTrack> = ["eng", "ENG", "fr", ""]
+            .into_iter()
+            .map(|language| AudioTrack {
+                language: language.into(),
+                ..audio_track()
+            })
+            .collect();
+        let mut mux = Mp4Muxer::with_audio_tracks(video_track(), tracks);
+        mux.add_video_sample(1, 0, 0, true);
+        // Track 0 gets nothing; 1..=3 get one sample each.
+        for track in 1..4 {
+            mux.add_audio_sample_to(track, 10 + track as u32, 0);
+        }
+        let (moov, _, _) = parse_header(&mux.header().expect("header"));
+        assert_eq!(moov.trak.len(), 4);
+        assert_eq!(moov.mvhd.next_track_id, 5);
+        for (trak, id) in moov.trak.iter().zip(1..) {
+            assert_eq!(trak.tkhd.track_id, id);
+        }
+        // The first written audio track is the enabled one.
+        let enabled: Vec<bool> = moov.trak.iter().map(|t| t.tkhd.enabled).collect();
+        assert_eq!(enabled, [true, true, false, false]);
+        for t in 1..4 {
+            // Invalid codes ("ENG", "fr", "") write "und".
+            assert_eq!(moov.trak[t].mdia.mdhd.language, "und");
+            assert_eq!(mp4a(&moov, t).esds.es_desc.es_id, t as u16 + 1);
+            assert_eq!(
+                stbl(&moov, t).stsz.samples,
+                StszSamples::Identical {
+                    count: 1,
+                    size: 10 + t as u32
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn priming_moves_the_audio_edit_and_presented_start() {
+        let track = AudioTrack {
+            priming: 1024,
+            language: "eng".into(),
+            ..audio_track()
+        };
+        // Source clock: the first AAC frame decodes from a0; its first 1024
+        // samples (1920 ticks) are priming, so audio is presented from a0 + 1920.
+        let a0 = 900_000;
+        // (first video pts, empty edit before the audio in 90 kHz ticks)
+        for (video_start, audio_delay) in [
+            // Video starts with the decoded audio: the presented audio starts
+            // 1024/48000 s (1920 ticks) into the movie.
+            (a0, 1920),
+            // Video starts with the presented audio: no empty edit at all.
+            (a0 + 1920, 0),
+        ] {
+            let mut w = Writer::new(Mp4Muxer::new(video_track(), Some(track.clone())));
+            for i in 0..10i64 {
+                w.video(1000, video_start + i * 3600, video_start + i * 3600, i == 0);
+                for k in 0..2 {
+                    w.audio(0, a0 + (2 * i + k) * 1920);
+                }
+            }
+            let file = w.file();
+            let (moov, _, _) = parse_header(&w.mux.header().expect("header"));
+            // Video starts the movie either way.
+            assert_eq!(elst(&moov, 0).len(), 1);
+            let audio_elst = elst(&moov, 1);
+            if audio_delay > 0 {
+                assert_eq!(audio_elst.len(), 2);
+                assert_eq!(audio_elst[0].media_time, None);
+                assert_eq!(audio_elst[0].segment_duration, audio_delay);
+            } else {
+                assert_eq!(audio_elst.len(), 1);
+            }
+            // 20 frames decoded, the first 1024 samples not presented.
+            let presented = 19 * 1920;
+            let media = audio_elst.last().expect("media edit");
+            assert_eq!(media.media_time, Some(1024));
+            assert_eq!(media.segment_duration, presented);
+            assert_eq!(moov.trak[1].mdia.mdhd.duration, 20 * 1024);
+            assert_eq!(moov.trak[1].tkhd.duration, audio_delay + presented);
+
+            let streams = ffprobe_streams("priming", &file);
+            assert_eq!(streams.len(), 2, "{streams:?}");
+            let video = probe_num(&streams[0], "start_time");
+            let audio = probe_num(&streams[1], "start_time");
+            assert!(video.abs() < 1e-6, "video start {video}");
+            let expected = audio_delay as f64 / 90_000.0;
+            assert!(
+                (audio - expected).abs() < 1e-5,
+                "audio start {audio}, expected {expected}"
+            );
+        }
+
+        // Priming that covers the whole track is an error.
+        let mut mux = Mp4Muxer::new(video_track(), Some(track));
+        mux.add_video_sample(1, 0, 0, true);
+        mux.add_audio_sample(1, 0);
+        assert!(matches!(
+            mux.header(),
+            Err(MuxError::InvalidConfig {
+                what: "audio priming",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn audio_track_index_out_of_range_is_a_header_error() {
+        let mut mux = Mp4Muxer::with_audio_tracks(video_track(), vec![audio_track()]);
+        mux.add_video_sample(1, 0, 0, true);
+        mux.add_audio_sample_to(0, 5, 0);
+        mux.add_audio_sample_to(1, 7, 0);
+        mux.add_audio_sample_to(usize::MAX, 7, 0);
+        assert_eq!(mux.audio_sample_count(), 1);
+        assert_eq!(mux.audio_sample_count_of(1), 0);
+        // The caller appended those bytes too.
+        assert_eq!(mux.payload_len(), 20);
+        assert!(matches!(
+            mux.header(),
+            Err(MuxError::NoSuchAudioTrack {
+                track: 1,
+                tracks: 1,
+                samples: 2
+            })
+        ));
+
+        let mut mux = Mp4Muxer::with_audio_tracks(video_track(), Vec::new());
+        mux.add_video_sample(1, 0, 0, true);
+        mux.add_audio_sample_to(3, 1, 0);
+        assert!(matches!(mux.header(), Err(MuxError::AudioWithoutTrack(1))));
     }
 
     #[test]

@@ -338,3 +338,117 @@ pub fn paff_fixture(name: &str, stream: &paff::PaffStream) -> PathBuf {
     std::fs::write(&path, stream.to_ts()).expect("write PAFF fixture");
     path
 }
+
+/// Audio track `index` of `path` decoded by ffmpeg: interleaved f32 samples
+/// and the channel count.
+pub fn audio_pcm(path: &Path, index: usize) -> (Vec<f32>, usize) {
+    let json = run(Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams"])
+        .arg(format!("a:{index}"))
+        .args(["-show_entries", "stream=channels", "-of", "csv=p=0"])
+        .arg(path));
+    let channels: usize = json
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .parse()
+        .expect("channel count");
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-map", &format!("0:a:{index}"), "-f", "f32le", "-"])
+        .output()
+        .expect("run ffmpeg");
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "ffmpeg decoding audio of {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pcm = out
+        .stdout
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    (pcm, channels)
+}
+
+/// Waveform SNR (dB) of `out` against `reference` per channel over sample
+/// frames `range` (interleaved, `channels` each, aligned at the start).
+pub fn snr_db(
+    reference: &[f32],
+    out: &[f32],
+    channels: usize,
+    range: std::ops::Range<usize>,
+) -> Vec<f64> {
+    (0..channels)
+        .map(|c| {
+            let (mut signal, mut noise) = (0f64, 0f64);
+            for i in range.clone() {
+                let (Some(&x), Some(&y)) =
+                    (reference.get(i * channels + c), out.get(i * channels + c))
+                else {
+                    break;
+                };
+                signal += f64::from(x) * f64::from(x);
+                noise += f64::from(x - y) * f64::from(x - y);
+            }
+            10.0 * (signal / noise.max(1e-20)).log10()
+        })
+        .collect()
+}
+
+/// Correlation of the loudness envelopes (RMS over 50 ms windows of the
+/// channel average) of two aligned signals at `rate`.
+pub fn envelope_correlation(a: &[f32], b: &[f32], channels: usize, rate: usize) -> f64 {
+    let window = rate / 20;
+    let env = |x: &[f32]| -> Vec<f64> {
+        x.chunks_exact(window * channels)
+            .map(|w| {
+                let mono = w
+                    .chunks_exact(channels)
+                    .map(|f| f.iter().map(|&v| f64::from(v)).sum::<f64>() / channels as f64);
+                (mono.map(|v| v * v).sum::<f64>() / window as f64).sqrt()
+            })
+            .collect()
+    };
+    let (x, y) = (env(a), env(b));
+    let n = x.len().min(y.len());
+    let (mx, my) = (
+        x[..n].iter().sum::<f64>() / n as f64,
+        y[..n].iter().sum::<f64>() / n as f64,
+    );
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for i in 0..n {
+        sxy += (x[i] - mx) * (y[i] - my);
+        sxx += (x[i] - mx) * (x[i] - mx);
+        syy += (y[i] - my) * (y[i] - my);
+    }
+    sxy / (sxx * syy).sqrt().max(1e-20)
+}
+
+/// Start times (seconds) of the first video and of audio track `index`.
+pub fn start_times(path: &Path, index: usize) -> (f64, f64) {
+    let get = |sel: &str| -> f64 {
+        run(Command::new("ffprobe")
+            .args([
+                "-v",
+                "error",
+                "-select_streams",
+                sel,
+                "-show_entries",
+                "stream=start_time",
+                "-of",
+                "csv=p=0",
+            ])
+            .arg(path))
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .parse()
+        .expect("start time")
+    };
+    (get("v:0"), get(&format!("a:{index}")))
+}

@@ -78,6 +78,17 @@ export interface TranscodeOptions {
   deinterlace?: 'auto' | 'on' | 'off';
   /** Transcode only the first this many seconds. */
   duration?: number;
+  /**
+   * `'aac'` (default): AAC is kept as it is, MP2, AC-3, E-AC-3, LATM and
+   * LPCM are encoded to AAC-LC; `'none'`: no audio.
+   */
+  audio?: 'aac' | 'none';
+  /** `'all'` (default): every audio track, each with its language; `'first'`: only the first. */
+  audioTracks?: 'all' | 'first';
+  /** AAC bitrate of encoded tracks in kbit/s. Default 64 per channel. */
+  audioBitrate?: number;
+  /** Downmix encoded tracks to 1 or 2 channels. Default: keep the source's. */
+  audioChannels?: 1 | 2;
   /** Maximum frames between keyframes inside a chunk (0: none). */
   maxKeyframeInterval?: number;
   /** Aborting stops every worker and rejects with a `TranscodeError` of kind `'Cancelled'`. */
@@ -99,6 +110,8 @@ export interface Stats {
   replacedFrames: number;
   deinterlaced: boolean;
   audioFrames: number;
+  /** Every audio track of the output. */
+  audioTracks: AudioTrackStats[];
   width: number;
   height: number;
   bitDepth: number;
@@ -112,6 +125,21 @@ export interface Stats {
   /** Seconds the coordinator spent demuxing, planning and muxing (the serial part). */
   serialSeconds: number | null;
   warnings: { offset: number | null; message: string }[];
+}
+
+/** One audio track of the output. */
+export interface AudioTrackStats {
+  /** The source codec, e.g. `'AC-3'`. */
+  source: string;
+  /** `'copy'`: AAC passed through; `'aac'`: encoded to AAC-LC. */
+  output: 'copy' | 'aac';
+  sampleRate: number;
+  channels: number;
+  /** ISO 639-2 code from the stream, or null. */
+  language: string | null;
+  frames: number;
+  /** Source frames that failed to decode (silence in their place). */
+  damagedFrames: number;
 }
 
 /** One chunk job as it ran. */

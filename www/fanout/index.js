@@ -69,7 +69,19 @@ function rustSettings(o) {
   if (!deinterlace) throw invalid(`deinterlace must be auto, on or off, not ${o.deinterlace}`);
   const split = { anywhere: 'Anywhere', keyframes: 'Keyframes' }[o.split ?? 'anywhere'];
   if (!split) throw invalid(`split must be anywhere or keyframes, not ${o.split}`);
-  return { video, chunk_seconds: o.chunkSeconds ?? 2, split, deinterlace, duration_limit: o.duration ?? null };
+  const mode = { aac: 'Aac', none: 'None' }[o.audio ?? 'aac'];
+  if (!mode) throw invalid(`audio must be aac or none, not ${o.audio}`);
+  const tracks = { all: 'All', first: 'First' }[o.audioTracks ?? 'all'];
+  if (!tracks) throw invalid(`audioTracks must be all or first, not ${o.audioTracks}`);
+  const audio = {
+    mode,
+    tracks,
+    bitrate: o.audioBitrate ? Math.round(o.audioBitrate * 1000) : null,
+    channels: o.audioChannels ?? null,
+  };
+  return {
+    video, chunk_seconds: o.chunkSeconds ?? 2, split, deinterlace, duration_limit: o.duration ?? null, audio,
+  };
 }
 
 // Literal `new Worker(new URL('…', import.meta.url))` so bundlers (Vite,

@@ -1,0 +1,35 @@
+//! PCM → AAC-LC frames with `rusty_aac`'s encoder (pure Rust, the same bytes
+//! natively and in wasm). It encodes in one batch per call, which is how a
+//! segment uses it.
+
+use crate::error::{Error, Result};
+
+/// Encoder delay: the first frame of every encode is priming (its decoded
+/// samples precede the input by this many samples).
+pub const PRIMING: i64 = 1024;
+
+/// Encodes interleaved PCM (WAV channel order) to raw AAC-LC frames.
+pub fn encode_aac(
+    pcm: &[f32],
+    sample_rate: u32,
+    channels: u16,
+    bitrate: u32,
+) -> Result<Vec<Vec<u8>>> {
+    let mut encoder = rusty_aac::AacEncoder::new(rusty_aac::AacEncoderConfig {
+        bitrate_bps: bitrate,
+        ..rusty_aac::AacEncoderConfig::default()
+    });
+    encoder
+        .push_pcm(pcm, channels, sample_rate)
+        .map_err(|e| Error::Encoder(format!("AAC encoder: {e}")))?;
+    encoder.finish();
+    let mut frames = Vec::new();
+    loop {
+        match encoder.next_packet() {
+            Ok(p) => frames.push(p.data),
+            Err(rusty_aac::Error::Eof) => break,
+            Err(e) => return Err(Error::Encoder(format!("AAC encoder: {e}"))),
+        }
+    }
+    Ok(frames)
+}
