@@ -29,6 +29,11 @@ impl Continuity {
     const BACKWARD: i64 = TICKS_PER_SECOND;
     const FORWARD: i64 = 60 * TICKS_PER_SECOND;
 
+    /// The last timestamp, on the running timeline.
+    pub fn last(&self) -> Option<i64> {
+        self.last
+    }
+
     /// Shifts `t` onto the running timeline; returns true at a discontinuity.
     pub fn apply(&mut self, t: i64, step: i64) -> bool {
         let mut jumped = false;

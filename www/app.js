@@ -391,6 +391,14 @@ function renderSummary(stats, blob, settings, inputName) {
   add('Bitrate', bitrate(stats.bitrate));
   add('Duration', `${seconds(stats.outputDuration)} s${Math.abs(stats.outputDuration - stats.inputDuration) > 0.05 ? ` (input ${seconds(stats.inputDuration)} s)` : ''}`);
   add('Frames', `${stats.frames}${stats.audioFrames ? ` video · ${stats.audioFrames} audio` : ''}`);
+  const tracks = stats.audioTracks ?? [];
+  if (tracks.length === 0) add('Audio', 'none');
+  tracks.forEach((t, i) => {
+    const what = t.output === 'copy' ? `${t.source} (copied)` : `${t.source} → AAC`;
+    const damaged = t.damagedFrames ? ` · ${t.damagedFrames} damaged frames concealed` : '';
+    add(tracks.length > 1 ? `Audio ${i + 1}` : 'Audio',
+      `${what} · ${t.sampleRate / 1000} kHz · ${t.channels} ch · ${t.language ?? 'und'}${damaged}`);
+  });
   add('Chunks', String(stats.chunks));
   add('Wall time', `${wall < 60 ? `${wall.toFixed(2)} s` : clock(wall)}`);
   add('Frames / s', wall > 0 ? (stats.frames / wall).toFixed(1) : '—');

@@ -354,7 +354,13 @@ impl AudioIngest {
             return;
         };
         if let Some(t) = pes.pts {
-            track.clock.apply(t, 1920);
+            // After a jump the next PES follows the end of the audio so far
+            // (a PES often holds several frames).
+            let step = match (track.horizon, track.clock.last()) {
+                (Some(h), Some(last)) if h > last && h != i64::MAX => h - last,
+                _ => 1920,
+            };
+            track.clock.apply(t, step);
             pes.pts = Some(t + track.clock.offset);
         }
         if matches!(track.state, State::Sniff) {
