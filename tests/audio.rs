@@ -389,3 +389,71 @@ fn no_audio_when_asked() {
     assert!(result.unwrap().audio_tracks.is_empty());
     assert_eq!(audio_track_count(&output), 0);
 }
+
+/// Drops `count` TS packets of `pid`, starting at its `from`th packet.
+fn cut_packets(input: &[u8], pid: u16, from: usize, count: usize) -> Vec<u8> {
+    let mut seen = 0;
+    input
+        .chunks(188)
+        .filter(|p| {
+            let this = u16::from(p[1] & 0x1f) << 8 | u16::from(p[2]);
+            if this != pid {
+                return true;
+            }
+            seen += 1;
+            !(seen > from && seen <= from + count)
+        })
+        .flatten()
+        .copied()
+        .collect()
+}
+
+#[test]
+fn lost_audio_packets_become_silence_and_the_timeline_holds() {
+    let input = audio_ts(
+        "a-gap-src.ts",
+        STEREO,
+        6,
+        &["-c:a", "ac3", "-b:a", "192k"],
+        &["-f", "mpegts"],
+    );
+    let bytes = std::fs::read(&input).unwrap();
+    // ffmpeg puts the first audio stream on PID 0x101: lose ~0.3 s of it mid-file.
+    let audio_packets = bytes
+        .chunks(188)
+        .filter(|p| (u16::from(p[1] & 0x1f) << 8 | u16::from(p[2])) == 0x101)
+        .count();
+    let damaged = cut_packets(&bytes, 0x101, audio_packets / 2, 40);
+    let path = out_dir().join("a-gap.ts");
+    std::fs::write(&path, damaged).unwrap();
+    let (output, result) = transcode(&path, "a-gap", &settings(), 2);
+    let summary = result.expect("lost audio never loses the transcode");
+    assert!(
+        summary
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("continuity")),
+        "{:?}",
+        summary.warnings
+    );
+    // The whole timeline: as many samples as the undamaged source, and the
+    // audio after the gap still lines up sample for sample with it.
+    let (reference, channels) = audio_pcm(&input, 0);
+    let (ours, _) = audio_pcm(&output, 0);
+    let (n_ref, n_out) = (reference.len() / channels, ours.len() / channels);
+    assert!(
+        n_out >= n_ref && n_out - n_ref <= 1024,
+        "{n_out} samples vs {n_ref}"
+    );
+    let tail = snr_db(&reference, &ours, channels, n_ref * 3 / 4..n_ref);
+    assert!(
+        tail.iter().all(|&s| s >= SNR_FLOOR),
+        "after the gap: {tail:.1?} dB"
+    );
+    // Silence where the audio was lost: some 50 ms window in the middle is quiet.
+    let quiet = (n_ref / 4..n_ref * 3 / 4).step_by(2400).any(|start| {
+        let window = &ours[start * channels..(start + 2400) * channels];
+        window.iter().map(|v| v * v).sum::<f32>() / (window.len() as f32) < 1e-6
+    });
+    assert!(quiet, "the lost audio is silence, not shifted audio");
+}

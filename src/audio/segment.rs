@@ -87,7 +87,10 @@ pub fn run_segment(segment: &AudioSegment) -> Result<EncodedAudio> {
             let j = first_index + i as i64;
             (segment.first_frame..end_frame).contains(&j).then(|| {
                 let sample = j * AAC_FRAME - encode::PRIMING;
-                (segment.origin_pts + sample * TICKS_PER_SECOND / rate, data)
+                (
+                    segment.origin_pts + (sample * TICKS_PER_SECOND).div_euclid(rate),
+                    data,
+                )
             })
         })
         .collect::<Vec<_>>();

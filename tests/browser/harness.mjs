@@ -18,8 +18,8 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-export async function open({ isolation = true, root = www } = {}) {
-  const mounts = { '/corpus/': join(repo, '..', 'shared', 'corpus') };
+export async function open({ isolation = true, root = www, mounts: extra = {} } = {}) {
+  const mounts = { '/corpus/': join(repo, '..', 'shared', 'corpus'), ...extra };
   const server = await serve({ root, port: 0, isolation, mounts });
   const profile = await mkdtemp(join(tmpdir(), 'fanout-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
