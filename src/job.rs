@@ -14,9 +14,8 @@ use crate::encode::{
     Av1Encoder, Av1Settings, EncodedFrame, H264Encoder, H264Settings, VideoEncoder, VideoFormat,
 };
 use crate::error::{Error, Result};
-use crate::mux::mp4::annex_b_to_length_prefixed;
+use crate::mux::mp4::{annex_b_to_length_prefixed, avcc_from_parameter_sets};
 use crate::picture::{Picture, Planes};
-use crate::pipeline::avcc_from_parameter_sets;
 use crate::plan::{Chunk, ChunkUnit};
 
 /// Whether to deinterlace.

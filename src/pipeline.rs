@@ -14,7 +14,7 @@ use crate::demux::{DemuxEvent, StreamSelection, TsDemuxer};
 use crate::encode::{Av1Settings, VideoFormat};
 use crate::error::{Error, Result, Warning};
 use crate::job::{Deinterlace, EncodedChunk, JobSettings, JobStats, VideoMode};
-use crate::mux::mp4::{self, AudioTrack, Mp4Muxer, VideoCodec, VideoTrack};
+use crate::mux::mp4::{AudioTrack, Mp4Muxer, VideoCodec, VideoTrack};
 use crate::plan::{Chunk, ChunkPlanner, Continuity, PlanStats, TICKS_PER_SECOND};
 use crate::sink::Sink;
 
@@ -835,19 +835,4 @@ impl<S: Sink> Assembler<S> {
         };
         Ok((summary, self.sink))
     }
-}
-
-/// `avcC` for copy mode, from a chunk's Annex-B parameter sets.
-pub fn avcc_from_parameter_sets(annex_b: &[u8]) -> Result<Vec<u8>> {
-    let mut sps = Vec::new();
-    let mut pps = Vec::new();
-    for (start, end) in crate::codec::h264::nal_ranges(annex_b) {
-        let nal = &annex_b[start..end];
-        match nal[0] & 0x1f {
-            7 => sps.push(nal),
-            8 => pps.push(nal),
-            _ => {}
-        }
-    }
-    mp4::avc_decoder_config(&sps, &pps).map_err(|e| Error::Mux(e.to_string()))
 }

@@ -14,8 +14,8 @@ use rusty_h264_encoder::{Encoder, EncoderConfig, Preset};
 use super::{EncodedFrame, VideoFormat};
 use crate::codec::h264::nal_ranges;
 use crate::error::{Error, Result};
+use crate::mux::mp4::avcc_from_parameter_sets;
 use crate::picture::{Picture, Planes};
-use crate::pipeline::avcc_from_parameter_sets;
 
 /// H.264 settings shared by every chunk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

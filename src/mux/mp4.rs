@@ -1147,6 +1147,21 @@ const NAL_PPS: u8 = 8;
 const NAL_AUD: u8 = 9;
 const NAL_FILLER: u8 = 12;
 
+/// `avcC` for copy mode, from a chunk's Annex-B parameter sets.
+pub fn avcc_from_parameter_sets(annex_b: &[u8]) -> crate::Result<Vec<u8>> {
+    let mut sps = Vec::new();
+    let mut pps = Vec::new();
+    for (start, end) in nal_ranges(annex_b) {
+        let nal = &annex_b[start..end];
+        match nal[0] & 0x1f {
+            7 => sps.push(nal),
+            8 => pps.push(nal),
+            _ => {}
+        }
+    }
+    avc_decoder_config(&sps, &pps).map_err(|e| crate::Error::Mux(e.to_string()))
+}
+
 /// Builds an AVCDecoderConfigurationRecord (the `avcC` payload) from SPS and
 /// PPS NAL units given without start codes but with their 1-byte NAL header.
 ///
