@@ -17,6 +17,11 @@ pub fn encode_aac(
 ) -> Result<Vec<Vec<u8>>> {
     let mut encoder = rusty_aac::AacEncoder::new(rusty_aac::AacEncoderConfig {
         bitrate_bps: bitrate,
+        // KBD windows: +4-5 dB waveform SNR on tonal content (tones, 5.1
+        // beds), the same on speech and noise, at no cost in speed (a knob
+        // sweep of every encoder option; the others moved nothing or cost
+        // speed).
+        window_shape: rusty_aac::WindowShape::Kbd,
         ..rusty_aac::AacEncoderConfig::default()
     });
     encoder
