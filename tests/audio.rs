@@ -7,7 +7,7 @@ mod common;
 use std::path::PathBuf;
 
 use common::*;
-use fanout::pipeline::Settings;
+use fanout::pipeline::{Settings, Summary};
 
 /// Amplitude-modulated tones: a loudness envelope to follow.
 const STEREO: &str = "aevalsrc=0.4*sin(2*PI*440*t)*(0.6+0.4*sin(2*PI*1.3*t))|\
@@ -125,82 +125,57 @@ fn settings() -> Settings {
 // and broken seams, which all land near or below 0 dB.
 const SNR_FLOOR: f64 = 10.0;
 
+/// An ffmpeg-made source with this audio, transcoded in copy mode with many
+/// chunks, and its audio checked.
+fn converts_to_aac(name: &str, signal: &str, audio: &[&str], container: &[&str]) -> Summary {
+    let input = audio_ts(&format!("{name}.ts"), signal, 4, audio, container);
+    let (output, result) = transcode(&input, name, &settings(), 2);
+    let summary = result.unwrap();
+    check_audio(&input, &output, SNR_FLOOR);
+    summary
+}
+
+const MPEGTS: &[&str] = &["-f", "mpegts"];
+
 #[test]
 fn mp2_becomes_aac() {
-    let input = audio_ts(
-        "a-mp2.ts",
-        STEREO,
-        4,
-        &["-c:a", "mp2", "-b:a", "192k"],
-        &["-f", "mpegts"],
-    );
-    let (output, result) = transcode(&input, "a-mp2", &settings(), 2);
-    let summary = result.unwrap();
+    let summary = converts_to_aac("a-mp2", STEREO, &["-c:a", "mp2", "-b:a", "192k"], MPEGTS);
     assert_eq!(summary.audio_tracks.len(), 1);
     assert_eq!(summary.audio_tracks[0].output, "aac");
-    check_audio(&input, &output, SNR_FLOOR);
 }
 
 #[test]
 fn ac3_stereo_and_surround_become_aac() {
-    for (name, signal, bitrate) in [
-        ("a-ac3-20.ts", STEREO, "192k"),
-        ("a-ac3-51.ts", SURROUND, "384k"),
-    ] {
-        let input = audio_ts(
-            name,
-            signal,
-            4,
-            &["-c:a", "ac3", "-b:a", bitrate],
-            &["-f", "mpegts"],
-        );
-        let (output, result) = transcode(&input, name, &settings(), 2);
-        result.unwrap();
-        check_audio(&input, &output, SNR_FLOOR);
-    }
+    converts_to_aac("a-ac3-20", STEREO, &["-c:a", "ac3", "-b:a", "192k"], MPEGTS);
+    converts_to_aac(
+        "a-ac3-51",
+        SURROUND,
+        &["-c:a", "ac3", "-b:a", "384k"],
+        MPEGTS,
+    );
 }
 
 #[test]
 fn eac3_surround_becomes_aac() {
-    let input = audio_ts(
-        "a-eac3-51.ts",
+    converts_to_aac(
+        "a-eac3-51",
         SURROUND,
-        4,
         &["-c:a", "eac3", "-b:a", "384k"],
-        &["-f", "mpegts"],
+        MPEGTS,
     );
-    let (output, result) = transcode(&input, "a-eac3", &settings(), 2);
-    result.unwrap();
-    check_audio(&input, &output, SNR_FLOOR);
 }
 
 #[test]
 fn aac_in_latm_becomes_aac() {
-    let input = audio_ts(
-        "a-latm.ts",
-        STEREO,
-        4,
-        &["-c:a", "aac", "-b:a", "128k"],
-        &["-mpegts_flags", "latm", "-f", "mpegts"],
-    );
-    let (output, result) = transcode(&input, "a-latm", &settings(), 2);
-    result.unwrap();
     // Two AAC generations (ffmpeg's, then ours).
-    check_audio(&input, &output, SNR_FLOOR);
+    let latm = &["-mpegts_flags", "latm", "-f", "mpegts"];
+    converts_to_aac("a-latm", STEREO, &["-c:a", "aac", "-b:a", "128k"], latm);
 }
 
 #[test]
 fn lpcm_in_m2ts_becomes_aac() {
-    let input = audio_ts(
-        "a-lpcm.m2ts",
-        STEREO,
-        4,
-        &["-c:a", "pcm_bluray"],
-        &["-mpegts_m2ts_mode", "1", "-f", "mpegts"],
-    );
-    let (output, result) = transcode(&input, "a-lpcm", &settings(), 2);
-    result.unwrap();
-    check_audio(&input, &output, SNR_FLOOR);
+    let m2ts = &["-mpegts_m2ts_mode", "1", "-f", "mpegts"];
+    converts_to_aac("a-lpcm", STEREO, &["-c:a", "pcm_bluray"], m2ts);
 }
 
 #[test]
@@ -292,15 +267,20 @@ fn every_track_is_kept_with_its_language() {
     assert_eq!(audio_track_count(&first), 1);
 }
 
-#[test]
-fn segment_seams_are_seamless_and_jobs_independent() {
-    let input = audio_ts(
-        "a-seams.ts",
+/// 6 s of stereo AC-3 (the seam and gap tests).
+fn ac3_six_seconds() -> PathBuf {
+    audio_ts(
+        "a-ac3-6s.ts",
         STEREO,
         6,
         &["-c:a", "ac3", "-b:a", "192k"],
-        &["-f", "mpegts"],
-    );
+        MPEGTS,
+    )
+}
+
+#[test]
+fn segment_seams_are_seamless_and_jobs_independent() {
+    let input = ac3_six_seconds();
     // 0.4 s chunks (two GOPs): 14 seams; one chunk: none.
     let short = with(copy(), |s| s.chunk_seconds = 0.3);
     let (cut, r) = transcode(&input, "a-seams-cut", &short, 2);
@@ -390,42 +370,11 @@ fn no_audio_when_asked() {
     assert_eq!(audio_track_count(&output), 0);
 }
 
-/// Drops `count` TS packets of `pid`, starting at its `from`th packet.
-fn cut_packets(input: &[u8], pid: u16, from: usize, count: usize) -> Vec<u8> {
-    let mut seen = 0;
-    input
-        .chunks(188)
-        .filter(|p| {
-            let this = u16::from(p[1] & 0x1f) << 8 | u16::from(p[2]);
-            if this != pid {
-                return true;
-            }
-            seen += 1;
-            !(seen > from && seen <= from + count)
-        })
-        .flatten()
-        .copied()
-        .collect()
-}
-
 #[test]
 fn lost_audio_packets_become_silence_and_the_timeline_holds() {
-    let input = audio_ts(
-        "a-gap-src.ts",
-        STEREO,
-        6,
-        &["-c:a", "ac3", "-b:a", "192k"],
-        &["-f", "mpegts"],
-    );
-    let bytes = std::fs::read(&input).unwrap();
+    let input = ac3_six_seconds();
     // ffmpeg puts the first audio stream on PID 0x101: lose ~0.3 s of it mid-file.
-    let audio_packets = bytes
-        .chunks(188)
-        .filter(|p| (u16::from(p[1] & 0x1f) << 8 | u16::from(p[2])) == 0x101)
-        .count();
-    let damaged = cut_packets(&bytes, 0x101, audio_packets / 2, 40);
-    let path = out_dir().join("a-gap.ts");
-    std::fs::write(&path, damaged).unwrap();
+    let path = lose_packets(&input, 0x101, 40, "a-gap.ts");
     let (output, result) = transcode(&path, "a-gap", &settings(), 2);
     let summary = result.expect("lost audio never loses the transcode");
     assert!(

@@ -158,36 +158,11 @@ fn ten_bit_source_gives_ten_bit_av1() {
     assert!(psnr_y(&output, &input, None, None) > 32.0);
 }
 
-/// Cuts `count` packets of `pid` out of a TS, starting at its `from`th packet.
-fn cut_packets(input: &[u8], pid: u16, from: usize, count: usize) -> Vec<u8> {
-    let mut seen = 0;
-    input
-        .chunks(188)
-        .filter(|p| {
-            let this = u16::from(p[1] & 0x1f) << 8 | u16::from(p[2]);
-            if this != pid {
-                return true;
-            }
-            seen += 1;
-            !(seen > from && seen <= from + count)
-        })
-        .flatten()
-        .copied()
-        .collect()
-}
-
 #[test]
 fn lost_packets_keep_the_timeline_and_are_reported() {
     let input = synthetic_ts("damage-src.ts", "320x240", 25, 3.0, 25, true, &[]);
-    let bytes = std::fs::read(&input).unwrap();
     // Video is on PID 0x100 in ffmpeg's TS; cut from the middle of the file.
-    let video_packets = bytes
-        .chunks(188)
-        .filter(|p| (u16::from(p[1] & 0x1f) << 8 | u16::from(p[2])) == 0x100)
-        .count();
-    let damaged = cut_packets(&bytes, 0x100, video_packets / 2, 20);
-    let path = out_dir().join("damaged.ts");
-    std::fs::write(&path, damaged).unwrap();
+    let path = lose_packets(&input, 0x100, 20, "damaged.ts");
     let (output, result) = transcode(&path, "damaged", &av1(), 2);
     let summary = result.expect("damage never loses the transcode");
     assert_eq!(decoded_frames(&output, None, true), summary.frames);

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { withPage, repo } from './harness.mjs';
+import { withPage, repo, dropFile } from './harness.mjs';
 
 const TONES = 'aevalsrc=0.4*sin(2*PI*440*t)*(0.6+0.4*sin(2*PI*1.3*t))|0.3*sin(2*PI*660*t):s=48000:c=stereo';
 
@@ -39,15 +39,7 @@ for (const [codec, audio] of Object.entries(SOURCES)) {
       await page.reload();
       await page.fill('#workers', '2');
       await page.selectOption('#video', 'copy');
-      await page.evaluate(async (name) => {
-        const blob = await (await fetch(`/fixtures/${name}`)).blob();
-        const transfer = new DataTransfer();
-        transfer.items.add(new File([blob], name, { type: 'video/mp2t' }));
-        const drop = document.getElementById('drop');
-        for (const type of ['dragenter', 'dragover', 'drop']) {
-          drop.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
-        }
-      }, `${codec}.ts`);
+      await dropFile(page, `/fixtures/${codec}.ts`, `${codec}.ts`);
       await page.waitForFunction(() => document.body.dataset.state !== 'idle' && document.body.dataset.state !== 'running',
         null, { timeout: 120_000 });
       assert.equal(await page.evaluate(() => document.body.dataset.state), 'done', await page.textContent('#status'));

@@ -52,3 +52,17 @@ export async function withPage(fn, { path = 'fanout/package.json', ...options } 
     await close();
   }
 }
+
+/** Drops the file served at `url` on the page's `#drop` as `name`, as a
+ * drag from the desktop would. */
+export async function dropFile(page, url, name) {
+  await page.evaluate(async ([url, name]) => {
+    const blob = await (await fetch(url)).blob();
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([blob], name, { type: 'video/mp2t' }));
+    const drop = document.getElementById('drop');
+    for (const type of ['dragenter', 'dragover', 'drop']) {
+      drop.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }
+  }, [url, name]);
+}

@@ -6,20 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { withPage, corpus, repo } from './harness.mjs';
+import { withPage, corpus, repo, dropFile as dropServed } from './harness.mjs';
 
-/** Drops the corpus file `name` on `#drop`, as a drag from the desktop would. */
-async function dropFile(page, name) {
-  await page.evaluate(async (name) => {
-    const blob = await (await fetch(`/corpus/${name}`)).blob();
-    const transfer = new DataTransfer();
-    transfer.items.add(new File([blob], name, { type: 'video/mp2t' }));
-    const drop = document.getElementById('drop');
-    for (const type of ['dragenter', 'dragover', 'drop']) {
-      drop.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
-    }
-  }, name);
-}
+/** Drops the corpus file `name` on `#drop`. */
+const dropFile = (page, name) => dropServed(page, `/corpus/${name}`, name);
 
 const frames = (file) => Number(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0',
   '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file]).toString().trim().split('\n')[0]);

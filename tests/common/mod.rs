@@ -452,3 +452,34 @@ pub fn start_times(path: &Path, index: usize) -> (f64, f64) {
     };
     (get("v:0"), get(&format!("a:{index}")))
 }
+
+/// Cuts `count` packets of `pid` out of a TS, starting at its `from`th packet.
+pub fn cut_packets(input: &[u8], pid: u16, from: usize, count: usize) -> Vec<u8> {
+    let mut seen = 0;
+    input
+        .chunks(188)
+        .filter(|p| {
+            let this = u16::from(p[1] & 0x1f) << 8 | u16::from(p[2]);
+            if this != pid {
+                return true;
+            }
+            seen += 1;
+            !(seen > from && seen <= from + count)
+        })
+        .flatten()
+        .copied()
+        .collect()
+}
+
+/// A copy of `input` with `count` packets of `pid` lost from the middle of
+/// that PID's packets, written as `name`.
+pub fn lose_packets(input: &Path, pid: u16, count: usize, name: &str) -> PathBuf {
+    let bytes = std::fs::read(input).expect("read fixture");
+    let on_pid = bytes
+        .chunks(188)
+        .filter(|p| (u16::from(p[1] & 0x1f) << 8 | u16::from(p[2])) == pid)
+        .count();
+    let path = out_dir().join(name);
+    std::fs::write(&path, cut_packets(&bytes, pid, on_pid / 2, count)).expect("write");
+    path
+}
