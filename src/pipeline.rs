@@ -140,6 +140,8 @@ pub struct Analyzer {
     audio: AudioIngest,
     /// Planned chunks waiting for their audio to be demuxed.
     waiting: VecDeque<Chunk>,
+    /// Chunks with their audio, for the face to take.
+    ready: VecDeque<Chunk>,
     limit_pts: Option<i64>,
     first_video_pts: Option<i64>,
     latest_video_pts: Option<i64>,
@@ -168,6 +170,7 @@ impl Analyzer {
             held: VecDeque::new(),
             audio: AudioIngest::new(settings.audio),
             waiting: VecDeque::new(),
+            ready: VecDeque::new(),
             limit_pts: None,
             first_video_pts: None,
             latest_video_pts: None,
@@ -225,18 +228,27 @@ impl Analyzer {
     /// Next chunk that is ready to be encoded: planned, and with the audio
     /// of its time range demuxed (carried as segments to encode with it).
     pub fn next_chunk(&mut self) -> Option<Chunk> {
+        self.release_chunks();
+        self.ready.pop_front()
+    }
+
+    /// Gives the planned chunks whose audio is in (or can no longer come)
+    /// their audio segments. Runs after every demuxed packet, so what a
+    /// chunk carries depends only on the stream, never on how it was read.
+    fn release_chunks(&mut self) {
         while let Some(chunk) = self.planner.next_chunk() {
             self.waiting.push_back(chunk);
         }
-        let end = self.waiting.front()?.end_pts;
-        if !self.finished && !self.audio.ready_for(end, self.latest_video_pts) {
-            return None;
+        while let Some(end) = self.waiting.front().map(|c| c.end_pts) {
+            if !self.audio.ready_for(end, self.latest_video_pts) {
+                break;
+            }
+            // The first chunk out fixes the output's audio tracks.
+            self.audio.output_tracks();
+            let mut chunk = self.waiting.pop_front().expect("front exists");
+            chunk.audio = self.audio.segments(end);
+            self.ready.push_back(chunk);
         }
-        // The first chunk out fixes the output's audio tracks.
-        self.audio.output_tracks();
-        let mut chunk = self.waiting.pop_front()?;
-        chunk.audio = self.audio.segments(end);
-        Some(chunk)
     }
 
     /// Settings for the chunk jobs; known once the first chunk is out.
@@ -284,7 +296,12 @@ impl Analyzer {
             + self.splitter.buffered_bytes()
             + self.planner.buffered_bytes()
             + self.held.iter().map(|u| u.data.len()).sum::<usize>()
-            + self.waiting.iter().map(Chunk::byte_len).sum::<usize>()
+            + self
+                .waiting
+                .iter()
+                .chain(&self.ready)
+                .map(Chunk::byte_len)
+                .sum::<usize>()
             + self.audio.buffered_bytes()
     }
 
@@ -326,6 +343,7 @@ impl Analyzer {
                 }
                 DemuxEvent::Audio(index, pes) => self.audio.push(index, pes),
             }
+            self.release_chunks();
         }
         for problem in self.splitter.problems.drain(..) {
             self.warnings.push(Warning {

@@ -406,3 +406,62 @@ fn lost_audio_packets_become_silence_and_the_timeline_holds() {
     });
     assert!(quiet, "the lost audio is silence, not shifted audio");
 }
+
+/// Every chunk (video units and audio segments) as wire bytes, with the
+/// input pushed in pieces of `piece` bytes.
+fn chunk_bytes(input: &std::path::Path, piece: usize) -> Vec<Vec<u8>> {
+    let data = std::fs::read(input).unwrap();
+    let mut analyzer = fanout::pipeline::Analyzer::new(settings()).unwrap();
+    let mut chunks = Vec::new();
+    for p in data.chunks(piece) {
+        analyzer.push(p).unwrap();
+        while let Some(c) = analyzer.next_chunk() {
+            chunks.push(fanout::wire::chunk_to_bytes(&c));
+        }
+    }
+    analyzer.finish().unwrap();
+    while let Some(c) = analyzer.next_chunk() {
+        chunks.push(fanout::wire::chunk_to_bytes(&c));
+    }
+    chunks
+}
+
+#[test]
+fn chunks_do_not_depend_on_how_the_input_was_read() {
+    // Audio that stops 12 s before the video: chunks past it go without
+    // waiting (the 10 s lag valve), at the same point however the input
+    // arrives.
+    let early_stop = fixture(
+        "a-early-stop.ts",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=160x120:rate=25",
+            "-f",
+            "lavfi",
+            "-t",
+            "2",
+            "-i",
+            STEREO,
+            "-t",
+            "14",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-g",
+            "5",
+            "-c:a",
+            "mp2",
+            "-f",
+            "mpegts",
+        ],
+    );
+    for input in [ac3_six_seconds(), early_stop] {
+        let whole = chunk_bytes(&input, usize::MAX);
+        assert!(whole.len() > 5, "{} chunks", whole.len());
+        assert_eq!(chunk_bytes(&input, 188 * 7), whole, "{}", input.display());
+        assert_eq!(chunk_bytes(&input, 65_536), whole, "{}", input.display());
+    }
+}
