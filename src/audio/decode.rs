@@ -23,7 +23,6 @@ use crate::error::{Error, Result};
 pub struct Decoder {
     inner: Inner,
     channels: usize,
-    scratch: Vec<f32>,
 }
 
 enum Inner {
@@ -36,7 +35,7 @@ enum Inner {
 impl Decoder {
     /// A decoder for `codec`; `channels` is what every packet is brought to
     /// (the track's layout, from its first frame).
-    pub fn new(codec: AudioCodec, _sample_rate: u32, channels: u16) -> Result<Decoder> {
+    pub fn new(codec: AudioCodec, channels: u16) -> Result<Decoder> {
         let inner = match codec {
             AudioCodec::MpegAudio => Inner::Mpeg(None),
             AudioCodec::Ac3 | AudioCodec::Eac3 => {
@@ -63,7 +62,6 @@ impl Decoder {
         Ok(Decoder {
             inner,
             channels: usize::from(channels.max(1)),
-            scratch: Vec::new(),
         })
     }
 
@@ -94,8 +92,9 @@ impl Decoder {
                 );
                 let buf = decoder.decode(&packet).map_err(|e| e.to_string())?;
                 let channels = buf.spec().channels().count();
-                buf.copy_to_vec_interleaved(&mut self.scratch);
-                (std::mem::take(&mut self.scratch), channels)
+                let mut pcm = Vec::new();
+                buf.copy_to_vec_interleaved(&mut pcm);
+                (pcm, channels)
             }
             Inner::Ac3(decoder) => {
                 // A damaged frame decodes to full-scale garbage: trust only
@@ -140,11 +139,11 @@ impl Decoder {
 /// in 3 bytes), channels padded to an even count.
 fn lpcm(data: &[u8]) -> std::result::Result<(Vec<f32>, usize), String> {
     let header = frame::lpcm(data).map_err(String::from)?;
-    let bytes = if header.bits == 16 { 2 } else { 3 };
+    let bytes = header.sample_bytes();
     let stored = usize::from(header.stored_channels);
     let channels = usize::from(header.channels);
     let body = &data[4..];
-    let frames = body.len() / (bytes * stored);
+    let frames = header.frames(data.len());
     let mut out = Vec::with_capacity(frames * channels);
     for f in 0..frames {
         for c in 0..channels {

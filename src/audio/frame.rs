@@ -204,6 +204,22 @@ pub struct LpcmHeader {
     pub bits: u16,
 }
 
+impl LpcmHeader {
+    /// Bytes per stored sample (20- and 24-bit samples take 3).
+    pub fn sample_bytes(&self) -> usize {
+        if self.bits == 16 {
+            2
+        } else {
+            3
+        }
+    }
+
+    /// Sample frames in a PES payload of `len` bytes (header included).
+    pub fn frames(&self, len: usize) -> usize {
+        len.saturating_sub(4) / (self.sample_bytes() * usize::from(self.stored_channels))
+    }
+}
+
 pub fn lpcm(b: &[u8]) -> Result<LpcmHeader, &'static str> {
     if b.len() < 4 {
         return Err("header cut short");

@@ -532,8 +532,7 @@ impl AudioIngest {
         if c.codec == AudioCodec::Lpcm {
             match frame::lpcm(&pes.data) {
                 Ok(h) => {
-                    let bytes = if h.bits == 16 { 2 } else { 3 };
-                    let samples = (pes.data.len() - 4) / (bytes * usize::from(h.stored_channels));
+                    let samples = h.frames(pes.data.len());
                     cut.push((
                         pes.data.clone(),
                         Some(frame::FrameInfo {

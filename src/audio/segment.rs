@@ -51,7 +51,7 @@ pub fn run_segment(segment: &AudioSegment) -> Result<EncodedAudio> {
     // Decode every packet in order (the decoder needs its predecessors) and
     // place the PCM at its position; gaps stay silent.
     let mut pcm = vec![0f32; len * channels];
-    let mut decoder = Decoder::new(segment.codec, segment.sample_rate, segment.channels)?;
+    let mut decoder = Decoder::new(segment.codec, segment.channels)?;
     let mut damaged = 0u64;
     let kept = segment.first_frame * AAC_FRAME..end_frame * AAC_FRAME;
     for packet in &segment.packets {
