@@ -19,15 +19,15 @@ pub enum Error {
     #[error("no video stream found in the transport stream{0}")]
     NoVideo(String),
     /// The video stream uses a codec Fanout cannot decode.
-    #[error("unsupported video codec: {codec} (PID {pid:#06x}); Fanout decodes H.264 only")]
+    #[error("unsupported video codec: {codec} (PID {pid:#06x}); Fanout decodes H.264, HEVC and MPEG-2 video")]
     UnsupportedCodec {
         /// Human name of the codec, e.g. "MPEG-2 video".
         codec: String,
         /// PID of the elementary stream.
         pid: u16,
     },
-    /// The H.264 stream uses a feature outside what the decoders support.
-    #[error("unsupported H.264 feature: {0}")]
+    /// The video stream uses a feature outside what the decoders support.
+    #[error("unsupported feature: {0}")]
     UnsupportedFeature(String),
     /// Nothing in the stream could be decoded into a picture.
     #[error("no decodable video frame: {0}")]

@@ -8,13 +8,17 @@ use std::collections::BTreeMap;
 
 use crate::audio::segment::run_segment;
 use crate::audio::EncodedAudio;
-use crate::decode::VideoDecoder;
+use crate::codec::VideoCodecId;
+use crate::decode::{decoder_for, Output};
 use crate::deinterlace::Deinterlacer;
 use crate::encode::{
     Av1Encoder, Av1Settings, EncodedFrame, H264Encoder, H264Settings, VideoEncoder, VideoFormat,
 };
 use crate::error::{Error, Result};
-use crate::mux::mp4::{annex_b_to_length_prefixed, avcc_from_parameter_sets};
+use crate::mux::mp4::{
+    annex_b_to_length_prefixed, avcc_from_parameter_sets, hevc_annex_b_to_length_prefixed,
+    hvcc_from_parameter_sets,
+};
 use crate::picture::{Picture, Planes};
 use crate::plan::{Chunk, ChunkUnit};
 
@@ -37,7 +41,7 @@ pub enum VideoMode {
     Av1(Av1Settings),
     /// Decode and encode to H.264 (fast mode).
     H264(H264Settings),
-    /// Keep the H.264 as it is (remux only).
+    /// Keep the H.264 or HEVC as it is (remux only).
     Copy,
 }
 
@@ -45,6 +49,8 @@ pub enum VideoMode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct JobSettings {
     pub video: VideoMode,
+    /// The source's codec (which decoder, or which copy framing).
+    pub codec: VideoCodecId,
     pub deinterlace: Deinterlace,
     /// Stream-wide picture format (from the first SPS).
     pub format: VideoFormat,
@@ -81,8 +87,8 @@ pub struct EncodedChunk {
     pub samples: Vec<Sample>,
     /// `av1C` payload (AV1 mode).
     pub av1c: Option<Vec<u8>>,
-    /// `avcC` payload (copy and H.264 modes).
-    pub avcc: Option<Vec<u8>>,
+    /// `avcC` (copy of H.264, H.264 mode) or `hvcC` (copy of HEVC) payload.
+    pub codec_config: Option<Vec<u8>>,
     pub stats: JobStats,
     /// The chunk's encoded audio, one per segment it carried.
     pub audio: Vec<EncodedAudio>,
@@ -109,7 +115,7 @@ pub fn run_chunk(
 
 fn run_video(chunk: &Chunk, settings: &JobSettings, progress: Progress) -> Result<EncodedChunk> {
     match settings.video {
-        VideoMode::Copy => copy_chunk(chunk),
+        VideoMode::Copy => copy_chunk(chunk, settings.codec),
         VideoMode::Av1(av1) => {
             let encoder = VideoEncoder::Av1(Box::new(Av1Encoder::new(settings.format, &av1)?));
             encode_chunk(chunk, settings, encoder, progress)
@@ -125,16 +131,32 @@ fn kept(chunk: &Chunk, unit: &ChunkUnit) -> bool {
     unit.pts >= chunk.start_pts && unit.pts < chunk.end_pts
 }
 
-/// Copy mode: the same H.264 in MP4 framing (4-byte NAL lengths, parameter
-/// sets moved to `avcC`).
-fn copy_chunk(chunk: &Chunk) -> Result<EncodedChunk> {
+/// Copy mode: the same H.264 or HEVC in MP4 framing (4-byte NAL lengths,
+/// parameter sets moved to `avcC` / `hvcC`).
+fn copy_chunk(chunk: &Chunk, codec: VideoCodecId) -> Result<EncodedChunk> {
+    let (codec_config, to_mp4): (_, fn(&[u8], &mut Vec<u8>)) = match codec {
+        VideoCodecId::H264 => (
+            avcc_from_parameter_sets(&chunk.parameter_sets)?,
+            annex_b_to_length_prefixed,
+        ),
+        VideoCodecId::Hevc => (
+            hvcc_from_parameter_sets(&chunk.parameter_sets)?,
+            hevc_annex_b_to_length_prefixed,
+        ),
+        other => {
+            return Err(Error::InvalidSettings(format!(
+                "{} cannot be copied into MP4: use av1 or h264",
+                other.name()
+            )))
+        }
+    };
     let mut samples: Vec<Sample> = chunk
         .units
         .iter()
         .filter(|u| kept(chunk, u))
         .map(|u| {
             let mut data = Vec::with_capacity(u.data.len());
-            annex_b_to_length_prefixed(&u.data, &mut data);
+            to_mp4(&u.data, &mut data);
             Sample {
                 data,
                 pts: u.pts,
@@ -158,7 +180,7 @@ fn copy_chunk(chunk: &Chunk) -> Result<EncodedChunk> {
         },
         samples,
         av1c: None,
-        avcc: Some(avcc_from_parameter_sets(&chunk.parameter_sets)?),
+        codec_config: Some(codec_config),
         audio: Vec::new(),
     })
 }
@@ -200,7 +222,7 @@ fn encode_chunk(
     progress: Progress,
 ) -> Result<EncodedChunk> {
     let format = settings.format;
-    let mut decoder = VideoDecoder::new();
+    let mut decoder = decoder_for(settings.codec)?;
     decoder.feed_parameter_sets(&chunk.parameter_sets)?;
     let deinterlace = match settings.deinterlace {
         Deinterlace::Auto => settings.interlaced_source,
@@ -217,19 +239,23 @@ fn encode_chunk(
         .map(|u| u.pts)
         .collect();
     order.sort_unstable();
-    let mut next_out = 0usize;
-    // Each waiting picture with its field order (`true`: top field first).
-    let mut waiting: BTreeMap<i64, (Slot, bool)> = BTreeMap::new();
     let mut stats = JobStats {
         deinterlaced: deinterlace,
         ..Default::default()
     };
-    let mut output = FrameOutput {
-        encoder,
-        deinterlacer,
-        out_pts: Vec::with_capacity(order.len()),
-        frames: Vec::with_capacity(order.len()),
-        last_good: None,
+    let mut reorder = Reorder {
+        output: FrameOutput {
+            encoder,
+            deinterlacer,
+            out_pts: Vec::with_capacity(order.len()),
+            frames: Vec::with_capacity(order.len()),
+            last_good: None,
+        },
+        order,
+        next_out: 0,
+        decoded: BTreeMap::new(),
+        waiting: BTreeMap::new(),
+        format,
     };
     // A damaged reference picture spoils everything after it until the next
     // random-access point.
@@ -244,31 +270,98 @@ fn encode_chunk(
         if unit.pts < first_pts {
             continue;
         }
-        let decoded = decoder.decode(&unit.data)?;
+        let decoded = decoder.decode(&unit.data, unit.pts)?;
         if unit.random_access.is_random_access() && !unit.damaged && !decoded.had_errors {
             tainted = false;
         }
-        let size_ok = decoded.picture.as_ref().is_some_and(|p| {
-            p.width == format.width && p.height == format.height && p.bit_depth == format.bit_depth
-        });
-        let bad = unit.damaged || decoded.had_errors || !size_ok || tainted;
+        let bad = unit.damaged || decoded.had_errors || tainted;
         if bad && unit.is_reference {
             tainted = true;
         }
-        if !kept(chunk, unit) {
-            continue;
+        if kept(chunk, unit) {
+            reorder
+                .decoded
+                .insert(unit.pts, (bad, !unit.bottom_field_first));
         }
-        let slot = match decoded.picture {
-            Some(p) if !bad => Slot::Good(p),
-            other => {
-                stats.damaged_frames += 1;
-                Slot::Damaged(other.filter(|_| size_ok))
-            }
-        };
-        waiting.insert(unit.pts, (slot, !unit.bottom_field_first));
-        while let Some((slot, tff)) = order.get(next_out).and_then(|pts| waiting.remove(pts)) {
-            let pts = order[next_out];
-            next_out += 1;
+        reorder.take(decoded.pictures, &mut stats, &mut *progress)?;
+    }
+    reorder.take(decoder.flush()?, &mut stats, &mut *progress)?;
+    // Units the decoder never answered (it should not happen): damaged.
+    let unanswered: Vec<Output> = reorder.decoded.keys().map(|&p| (p, None)).collect();
+    reorder.take(unanswered, &mut stats, &mut *progress)?;
+    if reorder.next_out != reorder.order.len() {
+        return Err(Error::Malformed(format!(
+            "chunk {}: {} frames could not be put in presentation order (duplicate timestamps?)",
+            chunk.index,
+            reorder.order.len() - reorder.next_out
+        )));
+    }
+    let output = reorder.output;
+    let (samples, encoder) = output.finish(chunk.index)?;
+    let (av1c, codec_config) = match encoder {
+        VideoEncoder::Av1(e) => (e.av1c(), None),
+        VideoEncoder::H264(e) => (None, e.avcc()),
+    };
+    Ok(EncodedChunk {
+        index: chunk.index,
+        samples,
+        av1c,
+        codec_config,
+        stats,
+        audio: Vec::new(),
+    })
+}
+
+/// Decoded pictures (in whatever order the decoder gives them) → presentation
+/// order → [`FrameOutput`], damaged ones replaced.
+struct Reorder {
+    output: FrameOutput,
+    /// Presentation order of the frames this chunk outputs.
+    order: Vec<i64>,
+    next_out: usize,
+    /// Output units decoded but not yet answered: (bad, top field first).
+    decoded: BTreeMap<i64, (bool, bool)>,
+    /// Answered units waiting for their turn, with their field order.
+    waiting: BTreeMap<i64, (Slot, bool)>,
+    format: VideoFormat,
+}
+
+impl Reorder {
+    /// Takes the decoder's answers and passes on every frame whose turn has come.
+    fn take(
+        &mut self,
+        pictures: Vec<Output>,
+        stats: &mut JobStats,
+        progress: Progress,
+    ) -> Result<()> {
+        let format = self.format;
+        for (pts, picture) in pictures {
+            // Warm-up units (not output) have no entry.
+            let Some((bad, tff)) = self.decoded.remove(&pts) else {
+                continue;
+            };
+            let size_ok = picture.as_ref().is_some_and(|p| {
+                p.width == format.width
+                    && p.height == format.height
+                    && p.bit_depth == format.bit_depth
+            });
+            let slot = match picture {
+                Some(p) if !bad && size_ok => Slot::Good(p),
+                other => {
+                    stats.damaged_frames += 1;
+                    Slot::Damaged(other.filter(|_| size_ok))
+                }
+            };
+            self.waiting.insert(pts, (slot, tff));
+        }
+        while let Some((slot, tff)) = self
+            .order
+            .get(self.next_out)
+            .and_then(|pts| self.waiting.remove(pts))
+        {
+            let pts = self.order[self.next_out];
+            self.next_out += 1;
+            let output = &mut self.output;
             match slot {
                 Slot::Good(p) => output.push_good(p, pts, tff)?,
                 Slot::Damaged(own) => {
@@ -286,27 +379,8 @@ fn encode_chunk(
                 return Err(Error::Cancelled);
             }
         }
+        Ok(())
     }
-    if next_out != order.len() {
-        return Err(Error::Malformed(format!(
-            "chunk {}: {} frames could not be put in presentation order (duplicate timestamps?)",
-            chunk.index,
-            order.len() - next_out
-        )));
-    }
-    let (samples, encoder) = output.finish(chunk.index)?;
-    let (av1c, avcc) = match encoder {
-        VideoEncoder::Av1(e) => (e.av1c(), None),
-        VideoEncoder::H264(e) => (None, e.avcc()),
-    };
-    Ok(EncodedChunk {
-        index: chunk.index,
-        samples,
-        av1c,
-        avcc,
-        stats,
-        audio: Vec::new(),
-    })
 }
 
 /// Pictures in presentation order → (deinterlacer) → encoder.

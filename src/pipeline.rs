@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use crate::audio::ingest::{AudioIngest, AudioSettings};
 use crate::audio::{AudioTrackInfo, EncodedAudio};
-use crate::codec::h264::{AccessUnit, AccessUnitSplitter, Sps};
+use crate::codec::{parser_for, AccessUnit, PesMeta, StreamFormat, VideoCodecId, VideoParser};
 use crate::demux::{DemuxEvent, StreamSelection, TsDemuxer};
 use crate::encode::{Av1Settings, VideoFormat};
 use crate::error::{Error, Result, Warning};
@@ -127,12 +127,14 @@ impl Settings {
 pub struct Analyzer {
     settings: Settings,
     demuxer: TsDemuxer,
-    splitter: AccessUnitSplitter,
+    /// The video codec's parser, once the stream is selected.
+    parser: Option<Box<dyn VideoParser + Send>>,
     planner: ChunkPlanner,
-    params_version: usize,
+    /// The parser's parameter-set version the planner has.
+    params_version: Option<u64>,
     selection: Option<StreamSelection>,
     job_settings: Option<JobSettings>,
-    first_sps: Option<Sps>,
+    format: Option<StreamFormat>,
     /// Timestamps of the first few units, to estimate the frame rate when the
     /// SPS has none.
     early_pts: Vec<i64>,
@@ -160,12 +162,12 @@ impl Analyzer {
         Ok(Analyzer {
             settings,
             demuxer: TsDemuxer::new(),
-            splitter: AccessUnitSplitter::new(),
+            parser: None,
             planner: ChunkPlanner::new(settings.chunk_seconds, 3003, settings.max_warmup_ratio()),
-            params_version: 0,
+            params_version: None,
             selection: None,
             job_settings: None,
-            first_sps: None,
+            format: None,
             early_pts: Vec::new(),
             held: VecDeque::new(),
             audio: AudioIngest::new(settings.audio),
@@ -196,7 +198,9 @@ impl Analyzer {
         self.finished = true;
         self.demuxer.finish()?;
         self.drain_demuxer()?;
-        self.splitter.finish();
+        if let Some(parser) = &mut self.parser {
+            parser.finish();
+        }
         self.drain_units(true)?;
         self.planner.finish();
         if self.planner.stats().frames == 0 {
@@ -284,16 +288,16 @@ impl Analyzer {
         self.selection.as_ref()
     }
 
-    /// The first SPS (size, profile, interlacing).
-    pub fn sps(&self) -> Option<&Sps> {
-        self.first_sps.as_ref()
+    /// The video's format (from its first sequence-level header).
+    pub fn format(&self) -> Option<&StreamFormat> {
+        self.format.as_ref()
     }
 
     /// Bytes held between calls: bounded by one chunk plus fixed buffers,
     /// whatever the input's length (audio is bounded by the caller taking it).
     pub fn buffered_bytes(&self) -> usize {
         self.demuxer.buffered_bytes()
-            + self.splitter.buffered_bytes()
+            + self.parser.as_ref().map_or(0, |p| p.buffered_bytes())
             + self.planner.buffered_bytes()
             + self.held.iter().map(|u| u.data.len()).sum::<usize>()
             + self
@@ -313,6 +317,13 @@ impl Analyzer {
         while let Some(event) = self.demuxer.next_event() {
             match event {
                 DemuxEvent::Selected(selection) => {
+                    let codec = selection.video_codec;
+                    if self.settings.video == VideoMode::Copy && codec == VideoCodecId::Mpeg2 {
+                        return Err(Error::InvalidSettings(
+                            "MPEG-2 video cannot be copied into an MP4 that browsers play: use av1 or h264".into(),
+                        ));
+                    }
+                    self.parser = parser_for(codec);
                     self.audio.select(&selection.audio);
                     self.selection = Some(selection);
                 }
@@ -337,47 +348,58 @@ impl Analyzer {
                             self.audio.set_limit(self.limit_pts);
                         }
                     }
-                    self.splitter
-                        .push(&pes.data, pes.pts, pes.dts, pes.offset, pes.damaged);
+                    if let Some(parser) = &mut self.parser {
+                        let meta = PesMeta {
+                            pts: pes.pts,
+                            dts: pes.dts,
+                            offset: pes.offset,
+                            damaged: pes.damaged,
+                        };
+                        parser.push(&pes.data, meta);
+                    }
                     self.drain_units(false)?;
                 }
                 DemuxEvent::Audio(index, pes) => self.audio.push(index, pes),
             }
             self.release_chunks();
         }
-        for problem in self.splitter.problems.drain(..) {
-            self.warnings.push(Warning {
-                offset: None,
-                message: format!("H.264: {problem}"),
-            });
+        if let (Some(parser), Some(selection)) = (&mut self.parser, &self.selection) {
+            for problem in parser.take_problems() {
+                self.warnings.push(Warning {
+                    offset: None,
+                    message: format!("{}: {problem}", selection.video_codec.name()),
+                });
+            }
         }
         Ok(())
     }
 
     fn drain_units(&mut self, at_end: bool) -> Result<()> {
-        while let Some(unit) = self.splitter.next_unit() {
+        // Taken out while planning: the planner and job settings need `self`.
+        let Some(mut parser) = self.parser.take() else {
+            return Ok(());
+        };
+        let result = self.drain_units_from(parser.as_mut(), at_end);
+        self.parser = Some(parser);
+        result
+    }
+
+    fn drain_units_from(
+        &mut self,
+        parser: &mut (dyn VideoParser + Send),
+        at_end: bool,
+    ) -> Result<()> {
+        while let Some(unit) = parser.next_unit() {
             if let Some(pts) = unit.pts {
                 if self.early_pts.len() < FRAME_RATE_PROBE * 4 {
                     self.early_pts.push(pts);
                 }
             }
-            if self.first_sps.is_none() {
-                if let Some((sps, _)) = self.splitter.params().sps.values().next() {
-                    sps.check_supported()?;
-                    self.first_sps = Some(sps.clone());
-                }
-            }
-            if let Some((pps, _)) = self
-                .splitter
-                .params()
-                .pps
-                .values()
-                .find(|(p, _)| p.slice_groups > 1)
-            {
-                return Err(Error::UnsupportedFeature(format!(
-                    "flexible macroblock ordering (FMO, {} slice groups in PPS {})",
-                    pps.slice_groups, pps.id
-                )));
+            // Checked on every unit: a later PPS may use what the first did not.
+            match parser.format() {
+                Some(Err(e)) => return Err(e),
+                Some(Ok(format)) if self.format.is_none() => self.format = Some(format),
+                _ => {}
             }
             self.held.push_back(unit);
             if self.job_settings.is_none() && (self.held.len() < FRAME_RATE_PROBE && !at_end) {
@@ -385,42 +407,28 @@ impl Analyzer {
             }
             self.ensure_job_settings();
             while let Some(unit) = self.held.pop_front() {
-                self.plan(unit);
+                self.plan(parser, unit);
             }
         }
         if at_end {
             self.ensure_job_settings();
             while let Some(unit) = self.held.pop_front() {
-                self.plan(unit);
+                self.plan(parser, unit);
             }
         }
         Ok(())
     }
 
-    fn plan(&mut self, unit: AccessUnit) {
+    fn plan(&mut self, parser: &(dyn VideoParser + Send), unit: AccessUnit) {
         if let (Some(limit), Some(pts)) = (self.limit_pts, unit.pts) {
             if pts >= limit {
                 return;
             }
         }
-        let version = self.splitter.params().sps.len() * 1000 + self.splitter.params().pps.len();
-        if version != self.params_version || self.params_version == 0 {
-            self.params_version = version;
-            let mut annex_b = Vec::new();
-            let params = self.splitter.params();
-            let mut sps: Vec<_> = params.sps.iter().collect();
-            sps.sort_by_key(|(id, _)| **id);
-            let mut pps: Vec<_> = params.pps.iter().collect();
-            pps.sort_by_key(|(id, _)| **id);
-            for nal in sps
-                .iter()
-                .map(|(_, (_, n))| n)
-                .chain(pps.iter().map(|(_, (_, n))| n))
-            {
-                annex_b.extend_from_slice(&[0, 0, 0, 1]);
-                annex_b.extend_from_slice(nal);
-            }
-            self.planner.set_parameter_sets(annex_b);
+        let version = parser.parameter_sets_version();
+        if self.params_version != Some(version) {
+            self.params_version = Some(version);
+            self.planner.set_parameter_sets(parser.parameter_sets());
         }
         self.planner.push(unit);
     }
@@ -429,25 +437,26 @@ impl Analyzer {
         if self.job_settings.is_some() {
             return;
         }
-        let Some(sps) = &self.first_sps else {
+        let (Some(format), Some(selection)) = (&self.format, &self.selection) else {
             return;
         };
-        let frame_rate = sps
+        let frame_rate = format
             .frame_rate
             .filter(|&(n, d)| n > 0 && d > 0 && n / d <= 300)
             .unwrap_or_else(|| estimate_frame_rate(&self.early_pts));
-        let interlaced = sps.interlaced();
+        let interlaced = format.interlaced;
         let top_field_first = !self.held.iter().any(|u| u.bottom_field_first);
         let video = self.settings.video;
         self.job_settings = Some(JobSettings {
             video,
+            codec: selection.video_codec,
             deinterlace: self.settings.deinterlace,
             format: VideoFormat {
-                width: sps.width,
-                height: sps.height,
-                bit_depth: sps.bit_depth,
+                width: format.width,
+                height: format.height,
+                bit_depth: format.bit_depth,
                 frame_rate,
-                sample_aspect: sps.sample_aspect.unwrap_or((1, 1)),
+                sample_aspect: format.sample_aspect.unwrap_or((1, 1)),
             },
             interlaced_source: interlaced,
             top_field_first,
@@ -460,7 +469,7 @@ impl Analyzer {
             ticks,
             self.settings.max_warmup_ratio(),
         );
-        self.params_version = 0;
+        self.params_version = None;
     }
 }
 
@@ -699,12 +708,16 @@ impl<S: Sink> Assembler<S> {
                     })?,
                     bit_depth: format.bit_depth,
                 },
-                VideoMode::Copy | VideoMode::H264(_) => VideoCodec::Avc {
-                    avcc: chunk
-                        .avcc
-                        .clone()
-                        .ok_or_else(|| Error::Mux("first chunk carries no SPS/PPS".into()))?,
-                },
+                VideoMode::Copy | VideoMode::H264(_) => {
+                    let config = chunk.codec_config.clone().ok_or_else(|| {
+                        Error::Mux("first chunk carries no parameter sets".into())
+                    })?;
+                    if self.job.video == VideoMode::Copy && self.job.codec == VideoCodecId::Hevc {
+                        VideoCodec::Hevc { hvcc: config }
+                    } else {
+                        VideoCodec::Avc { avcc: config }
+                    }
+                }
             };
             // The H.264 encoder rounds odd sizes up (4:2:0 cannot signal them).
             let even = |n: u32| match self.job.video {

@@ -10,7 +10,7 @@
 //! the plan depends only on the input and `chunk_seconds`, never on how
 //! many workers run it: output is byte-identical whatever the parallelism.
 
-use crate::codec::h264::{AccessUnit, RandomAccess};
+use crate::codec::{AccessUnit, RandomAccess};
 
 /// 90 kHz ticks per second: the MPEG-TS clock.
 pub const TICKS_PER_SECOND: i64 = 90_000;

@@ -9,7 +9,7 @@
 //! panic or a huge allocation.
 
 use crate::audio::{AudioPacket, AudioSegment, EncodedAudio};
-use crate::codec::h264::RandomAccess;
+use crate::codec::RandomAccess;
 use crate::demux::AudioCodec;
 use crate::error::{Error, Result};
 use crate::job::{EncodedChunk, JobStats, Sample};
@@ -286,7 +286,7 @@ pub fn encoded_to_bytes(chunk: &EncodedChunk) -> Vec<u8> {
     w.u8(VERSION);
     w.u32(chunk.index);
     w.opt_bytes(chunk.av1c.as_deref());
-    w.opt_bytes(chunk.avcc.as_deref());
+    w.opt_bytes(chunk.codec_config.as_deref());
     w.u64(chunk.stats.frames);
     w.u64(chunk.stats.damaged_frames);
     w.u64(chunk.stats.replaced_frames);
@@ -317,7 +317,7 @@ pub fn encoded_from_bytes(data: &[u8]) -> Result<EncodedChunk> {
     r.header(ENCODED_MAGIC)?;
     let index = r.u32()?;
     let av1c = r.opt_bytes()?;
-    let avcc = r.opt_bytes()?;
+    let codec_config = r.opt_bytes()?;
     let stats = JobStats {
         frames: r.u64()?,
         damaged_frames: r.u64()?,
@@ -358,7 +358,7 @@ pub fn encoded_from_bytes(data: &[u8]) -> Result<EncodedChunk> {
         index,
         samples,
         av1c,
-        avcc,
+        codec_config,
         stats,
         audio,
     })
@@ -431,7 +431,7 @@ mod tests {
                 sync: true,
             }],
             av1c: Some(vec![0x81, 0, 0, 0]),
-            avcc: None,
+            codec_config: None,
             stats: JobStats {
                 frames: 1,
                 damaged_frames: 2,

@@ -53,7 +53,7 @@ const HINTS = {
   NoVideo: 'The stream has no video track to transcode.',
   NoDecodableFrame: 'No picture in the file could be decoded. It may be cut off or damaged.',
   Malformed: 'The file looks damaged or truncated.',
-  UnsupportedFeature: 'The file uses an H.264 feature Fanout does not handle yet.',
+  UnsupportedFeature: 'The file uses a video or audio feature Fanout does not handle yet.',
   InvalidSettings: 'Check the settings on the left and try again.',
   WorkerCrashed: 'A worker stopped unexpectedly (often out of memory). Try fewer workers or shorter chunks.',
 };

@@ -3,6 +3,9 @@
 
 use std::collections::HashMap;
 
+pub use super::nal::{nal_ranges, unescape, BitReader};
+use super::nal::{PesMeta, StartCodeStream};
+use super::{AccessUnit, RandomAccess};
 use crate::error::{Error, Result};
 
 /// NAL unit types used here.
@@ -16,103 +19,6 @@ pub mod nal_type {
     pub const AUD: u8 = 9;
     pub const END_OF_SEQUENCE: u8 = 10;
     pub const FILLER: u8 = 12;
-}
-
-/// Byte ranges `(start, end)` of the NAL units (after their start codes) in
-/// an Annex-B buffer. Trailing zero bytes of a NAL are trimmed.
-pub fn nal_ranges(data: &[u8]) -> Vec<(usize, usize)> {
-    let mut starts = Vec::new();
-    let mut i = 0;
-    while i + 2 < data.len() {
-        // A third byte above 1 rules out a start code at i, i+1 and i+2.
-        if data[i + 2] > 1 {
-            i += 3;
-        } else if data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1 {
-            starts.push(i + 3);
-            i += 3;
-        } else {
-            i += 1;
-        }
-    }
-    let mut ranges = Vec::with_capacity(starts.len());
-    for (k, &start) in starts.iter().enumerate() {
-        let mut end = starts.get(k + 1).map_or(data.len(), |&next| next - 3);
-        // Trailing zeros belong to the next 4-byte start code or are
-        // trailing_zero_8bits: a NAL unit never ends in 0x00.
-        while end > start && data[end - 1] == 0 {
-            end -= 1;
-        }
-        if end > start {
-            ranges.push((start, end));
-        }
-    }
-    ranges
-}
-
-/// Removes emulation-prevention bytes (00 00 03 → 00 00).
-pub fn unescape(nal: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(nal.len());
-    let mut zeros = 0;
-    for &b in nal {
-        if zeros >= 2 && b == 3 {
-            zeros = 0;
-            continue;
-        }
-        zeros = if b == 0 { zeros + 1 } else { 0 };
-        out.push(b);
-    }
-    out
-}
-
-/// Exp-Golomb bit reader over an unescaped RBSP.
-pub struct BitReader<'a> {
-    data: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> BitReader<'a> {
-    pub fn new(data: &'a [u8]) -> Self {
-        BitReader { data, pos: 0 }
-    }
-
-    pub fn bit(&mut self) -> Result<u32, &'static str> {
-        let byte = self.data.get(self.pos / 8).ok_or("bitstream ends early")?;
-        let bit = (byte >> (7 - self.pos % 8)) & 1;
-        self.pos += 1;
-        Ok(u32::from(bit))
-    }
-
-    pub fn bits(&mut self, n: u32) -> Result<u32, &'static str> {
-        let mut v = 0;
-        for _ in 0..n {
-            v = v << 1 | self.bit()?;
-        }
-        Ok(v)
-    }
-
-    pub fn flag(&mut self) -> Result<bool, &'static str> {
-        Ok(self.bit()? == 1)
-    }
-
-    pub fn ue(&mut self) -> Result<u32, &'static str> {
-        let mut zeros = 0;
-        while self.bit()? == 0 {
-            zeros += 1;
-            if zeros > 31 {
-                return Err("exp-Golomb code too long");
-            }
-        }
-        Ok(((1u64 << zeros) - 1 + u64::from(self.bits(zeros)?)) as u32)
-    }
-
-    pub fn se(&mut self) -> Result<i32, &'static str> {
-        let v = self.ue()?;
-        Ok(if v & 1 == 1 {
-            v.div_ceil(2) as i32
-        } else {
-            -((v / 2) as i32)
-        })
-    }
 }
 
 /// What Fanout needs to know from a sequence parameter set.
@@ -388,7 +294,7 @@ impl Sps {
         });
         match feature {
             Some(f) => Err(Error::UnsupportedFeature(format!(
-                "{f} (profile_idc {})",
+                "H.264 {f} (profile_idc {})",
                 self.profile_idc
             ))),
             None => Ok(()),
@@ -447,6 +353,8 @@ pub struct SliceHeader {
 pub struct ParameterSets {
     pub sps: HashMap<u32, (Sps, Vec<u8>)>,
     pub pps: HashMap<u32, (Pps, Vec<u8>)>,
+    /// Counts changes (a new id, or new bytes for a known one).
+    pub version: u64,
 }
 
 impl ParameterSets {
@@ -567,48 +475,6 @@ fn pic_struct_bottom_first(pic_struct: u8) -> Option<bool> {
     }
 }
 
-/// How a decoder may start at an access unit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-pub enum RandomAccess {
-    /// Not a starting point.
-    No,
-    /// An IDR picture: a closed GOP starts here.
-    Idr,
-    /// An intra picture with a recovery-point SEI (open GOP).
-    RecoveryPoint,
-    /// An intra picture without any marking (older encoders).
-    Intra,
-}
-
-impl RandomAccess {
-    /// Any kind of starting point.
-    pub fn is_random_access(self) -> bool {
-        self != RandomAccess::No
-    }
-}
-
-/// One coded frame (or complementary field pair) in Annex-B form.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AccessUnit {
-    /// Annex-B bytes (start codes kept), parameter sets included when the
-    /// stream carried them here.
-    pub data: Vec<u8>,
-    /// Unwrapped 90 kHz timestamps; `None` when the PES carried none.
-    pub pts: Option<i64>,
-    pub dts: Option<i64>,
-    /// Byte offset of the PES that carried the start of this unit.
-    pub offset: u64,
-    pub random_access: RandomAccess,
-    /// `nal_ref_idc != 0`: later pictures may depend on this one.
-    pub is_reference: bool,
-    /// Coded as field pictures or MBAFF (interlaced tools in use).
-    pub interlaced: bool,
-    /// Bottom field coded first (field pictures only).
-    pub bottom_field_first: bool,
-    /// Packets were lost inside this unit.
-    pub damaged: bool,
-}
-
 /// Splits a stream of H.264 PES payloads into access units, with or without
 /// access-unit delimiters, keeping the parameter sets up to date.
 #[derive(Default)]
@@ -636,26 +502,7 @@ pub struct AccessUnitSplitter {
     ready: std::collections::VecDeque<AccessUnit>,
     /// Errors in parameter sets (reported once each).
     pub problems: Vec<String>,
-    /// Bytes from the start code of the pending NAL on.
-    stream: Vec<u8>,
-    scan_from: usize,
-    /// Where the pending NAL's payload starts in `stream`.
-    nal_start: Option<usize>,
-    nal_meta: Option<PesMeta>,
-}
-
-/// Where a NAL unit's bytes came from.
-#[derive(Clone, Copy, Debug)]
-struct PesMeta {
-    pts: Option<i64>,
-    dts: Option<i64>,
-    offset: u64,
-    damaged: bool,
-}
-
-fn trim_trailing_zeros(nal: &[u8]) -> &[u8] {
-    let end = nal.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
-    &nal[..end]
+    input: StartCodeStream,
 }
 
 impl AccessUnitSplitter {
@@ -665,7 +512,7 @@ impl AccessUnitSplitter {
 
     /// Bytes held: the pending NAL and the unit being built.
     pub fn buffered_bytes(&self) -> usize {
-        self.stream.len()
+        self.input.buffered_bytes()
             + self.held_nals.iter().map(|(n, _)| n.len()).sum::<usize>()
             + self.current.as_ref().map_or(0, |u| u.data.len())
             + self.ready.iter().map(|u| u.data.len()).sum::<usize>()
@@ -693,50 +540,11 @@ impl AccessUnitSplitter {
             offset,
             damaged,
         };
-        let old_len = self.stream.len();
-        self.stream.extend_from_slice(data);
-        let damaged_meta = PesMeta {
-            pts: None,
-            dts: None,
-            offset,
-            damaged: true,
-        };
-        if damaged && self.nal_start.is_some() {
-            // The NAL that continues into this PES lost bytes too.
-            self.nal_meta.get_or_insert(damaged_meta).damaged = true;
-        }
-        // Start codes may straddle the PES boundary: rescan its last bytes.
-        let mut i = old_len.saturating_sub(2).max(self.scan_from);
-        let mut first_new = true;
-        while i + 3 <= self.stream.len() {
-            if self.stream[i] != 0 || self.stream[i + 1] != 0 || self.stream[i + 2] != 1 {
-                i += 1;
-                continue;
-            }
-            if let Some(start) = self.nal_start {
-                let nal = self.stream[start..i].to_vec();
-                let nal_meta = self.nal_meta.take();
-                self.process_nal(trim_trailing_zeros(&nal), nal_meta);
-            }
-            self.nal_start = Some(i + 3);
-            // The PES timestamp belongs to the first NAL that starts in it.
-            self.nal_meta = if first_new {
-                first_new = false;
-                Some(meta)
-            } else {
-                damaged.then_some(damaged_meta)
-            };
-            i += 3;
-        }
-        self.scan_from = i;
-        // Drop what has been consumed; keep the pending NAL.
-        let keep_from = self
-            .nal_start
-            .map_or(self.stream.len().saturating_sub(2), |s| s - 3);
-        self.stream.drain(..keep_from);
-        self.scan_from -= keep_from;
-        if let Some(s) = &mut self.nal_start {
-            *s -= keep_from;
+        let mut nals = Vec::new();
+        self.input
+            .push(data, meta, &mut |nal, meta| nals.push((nal.to_vec(), meta)));
+        for (nal, meta) in nals {
+            self.process_nal(&nal, meta);
         }
     }
 
@@ -815,13 +623,19 @@ impl AccessUnitSplitter {
         match nal_type {
             nal_type::SPS => match Sps::parse(nal) {
                 Ok(sps) => {
-                    self.params.sps.insert(sps.id, (sps, nal.to_vec()));
+                    if self.params.sps.get(&sps.id).is_none_or(|(_, n)| n != nal) {
+                        self.params.version += 1;
+                        self.params.sps.insert(sps.id, (sps, nal.to_vec()));
+                    }
                 }
                 Err(why) => self.problems.push(format!("bad SPS: {why}")),
             },
             nal_type::PPS => match Pps::parse(nal) {
                 Ok(pps) => {
-                    self.params.pps.insert(pps.id, (pps, nal.to_vec()));
+                    if self.params.pps.get(&pps.id).is_none_or(|(_, n)| n != nal) {
+                        self.params.version += 1;
+                        self.params.pps.insert(pps.id, (pps, nal.to_vec()));
+                    }
                 }
                 Err(why) => self.problems.push(format!("bad PPS: {why}")),
             },
@@ -944,21 +758,87 @@ impl AccessUnitSplitter {
 
     /// Signals the end of the stream.
     pub fn finish(&mut self) {
-        if let Some(start) = self.nal_start.take() {
-            let nal = self.stream[start..].to_vec();
-            let meta = self.nal_meta.take();
-            self.process_nal(trim_trailing_zeros(&nal), meta);
+        let mut last = None;
+        self.input
+            .finish(&mut |nal, meta| last = Some((nal.to_vec(), meta)));
+        if let Some((nal, meta)) = last {
+            self.process_nal(&nal, meta);
         }
         for (nal, meta) in std::mem::take(&mut self.held_nals) {
             self.append_nal(&nal, meta);
         }
-        self.stream.clear();
         self.finish_current();
     }
 
     /// Next complete access unit.
     pub fn next_unit(&mut self) -> Option<AccessUnit> {
         self.ready.pop_front()
+    }
+}
+
+impl super::VideoParser for AccessUnitSplitter {
+    fn push(&mut self, data: &[u8], meta: PesMeta) {
+        AccessUnitSplitter::push(self, data, meta.pts, meta.dts, meta.offset, meta.damaged);
+    }
+
+    fn finish(&mut self) {
+        AccessUnitSplitter::finish(self);
+    }
+
+    fn next_unit(&mut self) -> Option<AccessUnit> {
+        AccessUnitSplitter::next_unit(self)
+    }
+
+    fn buffered_bytes(&self) -> usize {
+        AccessUnitSplitter::buffered_bytes(self)
+    }
+
+    fn parameter_sets_version(&self) -> u64 {
+        self.params.version
+    }
+
+    /// Every SPS, then every PPS, by id.
+    fn parameter_sets(&self) -> Vec<u8> {
+        let mut sps: Vec<_> = self.params.sps.iter().collect();
+        sps.sort_by_key(|(id, _)| **id);
+        let mut pps: Vec<_> = self.params.pps.iter().collect();
+        pps.sort_by_key(|(id, _)| **id);
+        let mut annex_b = Vec::new();
+        for nal in sps
+            .iter()
+            .map(|(_, (_, n))| n)
+            .chain(pps.iter().map(|(_, (_, n))| n))
+        {
+            annex_b.extend_from_slice(&[0, 0, 0, 1]);
+            annex_b.extend_from_slice(nal);
+        }
+        annex_b
+    }
+
+    fn format(&self) -> Option<Result<super::StreamFormat>> {
+        let (sps, _) = self.params.sps.values().next()?;
+        if let Err(e) = sps.check_supported() {
+            return Some(Err(e));
+        }
+        if let Some((pps, _)) = self.params.pps.values().find(|(p, _)| p.slice_groups > 1) {
+            return Some(Err(Error::UnsupportedFeature(format!(
+                "H.264 flexible macroblock ordering (FMO, {} slice groups in PPS {})",
+                pps.slice_groups, pps.id
+            ))));
+        }
+        Some(Ok(super::StreamFormat {
+            codec: super::VideoCodecId::H264,
+            width: sps.width,
+            height: sps.height,
+            bit_depth: sps.bit_depth,
+            frame_rate: sps.frame_rate,
+            sample_aspect: sps.sample_aspect,
+            interlaced: sps.interlaced(),
+        }))
+    }
+
+    fn take_problems(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.problems)
     }
 }
 

@@ -22,44 +22,7 @@ const MAX_PES_SIZE: usize = 64 * 1024 * 1024;
 const MAX_PRELUDE_PACKETS: usize = 16 * 1024;
 
 /// Video codecs named by PMT stream types.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-pub enum VideoCodec {
-    H264,
-    Hevc,
-    Mpeg2,
-    Mpeg1,
-    Mpeg4Part2,
-    Vc1,
-    Avs,
-}
-
-impl VideoCodec {
-    fn from_stream_type(stream_type: u8) -> Option<Self> {
-        Some(match stream_type {
-            0x1b => Self::H264,
-            0x24 => Self::Hevc,
-            0x02 | 0x80 => Self::Mpeg2,
-            0x01 => Self::Mpeg1,
-            0x10 => Self::Mpeg4Part2,
-            0xea => Self::Vc1,
-            0x42 | 0xd2 => Self::Avs,
-            _ => return None,
-        })
-    }
-
-    /// The codec's usual name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::H264 => "H.264",
-            Self::Hevc => "HEVC (H.265)",
-            Self::Mpeg2 => "MPEG-2 video",
-            Self::Mpeg1 => "MPEG-1 video",
-            Self::Mpeg4Part2 => "MPEG-4 Part 2 video",
-            Self::Vc1 => "VC-1",
-            Self::Avs => "AVS video",
-        }
-    }
-}
+pub use crate::codec::VideoCodecId as VideoCodec;
 
 /// Audio codecs named by PMT stream types and descriptors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -122,6 +85,7 @@ impl AudioCodec {
 pub struct StreamSelection {
     pub program_number: u16,
     pub video_pid: u16,
+    pub video_codec: VideoCodec,
     /// Every audio stream kept, in PMT order (the first is the default).
     pub audio: Vec<AudioStream>,
 }
@@ -304,7 +268,7 @@ impl TsDemuxer {
         let mut programs: Vec<_> = self.pmts_seen.values().collect();
         programs.sort_by_key(|p| p.program_number);
         for pmt in &programs {
-            for s in &pmt.streams {
+            for s in pmt.streams.iter().filter(|s| s.stream_type != 0x80) {
                 if let Some(codec) = VideoCodec::from_stream_type(s.stream_type) {
                     return Error::UnsupportedCodec {
                         codec: codec.name().into(),
@@ -633,11 +597,21 @@ impl TsDemuxer {
             }
             return Ok(());
         }
-        let Some(video) = pmt
+        // The first video stream Fanout decodes. Stream type 0x80 is MPEG-2
+        // video in ATSC but LPCM audio on Blu-ray: video only when nothing
+        // else is.
+        let supported = |s: &&ts::PmtStream| {
+            VideoCodec::from_stream_type(s.stream_type).is_some_and(VideoCodec::is_supported)
+        };
+        let other_video = pmt.streams.iter().any(|s| {
+            s.stream_type != 0x80 && VideoCodec::from_stream_type(s.stream_type).is_some()
+        });
+        let video = pmt
             .streams
             .iter()
-            .find(|s| VideoCodec::from_stream_type(s.stream_type) == Some(VideoCodec::H264))
-        else {
+            .filter(|s| s.stream_type != 0x80 || !other_video)
+            .find(supported);
+        let Some(video) = video else {
             // Fail early once every program in the PAT has been seen without H.264.
             let all_seen = self
                 .pmt_pids
@@ -688,6 +662,7 @@ impl TsDemuxer {
         let selection = StreamSelection {
             program_number: program,
             video_pid: video.pid,
+            video_codec: VideoCodec::from_stream_type(video.stream_type).expect("supported above"),
             audio,
         };
         self.events

@@ -31,15 +31,16 @@
 //! reasons given there.
 //!
 //! The module also holds two helpers for the remux ("copy") mode:
-//! [`avc_decoder_config`] and [`annex_b_to_length_prefixed`].
+//! [`avc_decoder_config`], [`hevc_decoder_config`] and
+//! [`annex_b_to_length_prefixed`].
 
 use crate::codec::h264::{nal_ranges, Sps};
 use mp4_atom::esds::{DecoderConfig, DecoderSpecific, EsDescriptor, SLConfig};
 use mp4_atom::{
     u24, Atom, Audio, Av01, Av1c, Avc1, Avcc, AvccExt, Co64, Codec, CttsEntry, Dinf, Dref, Edts,
-    Elst, ElstEntry, Encode, Esds, FixedPoint, Ftyp, Hdlr, Mdhd, Mdia, Minf, Mp4a, Mvhd, Pasp,
-    Smhd, Stbl, Stco, Stsc, StscEntry, Stsd, Stss, Stsz, StszSamples, Stts, SttsEntry, Tkhd, Url,
-    Visual, Vmhd,
+    Elst, ElstEntry, Encode, Esds, FixedPoint, Ftyp, Hdlr, Hvc1, HvcCArray, Hvcc, Mdhd, Mdia, Minf,
+    Mp4a, Mvhd, Pasp, Smhd, Stbl, Stco, Stsc, StscEntry, Stsd, Stss, Stsz, StszSamples, Stts,
+    SttsEntry, Tkhd, Url, Visual, Vmhd,
 };
 
 /// Media timescale of the video track: the MPEG-TS 90 kHz clock, so decode
@@ -157,6 +158,13 @@ pub enum VideoCodec {
     Avc {
         /// Complete AVCDecoderConfigurationRecord (without box header).
         avcc: Vec<u8>,
+    },
+    /// HEVC, as `hvc1`: every parameter set is in `hvcc` (a complete
+    /// HEVCDecoderConfigurationRecord, e.g. from [`hevc_decoder_config`]),
+    /// samples use 4-byte NAL length prefixes.
+    Hevc {
+        /// Complete HEVCDecoderConfigurationRecord (without box header).
+        hvcc: Vec<u8>,
     },
 }
 
@@ -437,6 +445,7 @@ impl Mp4Muxer {
         let codec_brand = match self.video.codec {
             VideoCodec::Av1 { .. } => b"av01",
             VideoCodec::Avc { .. } => b"avc1",
+            VideoCodec::Hevc { .. } => b"hvc1",
         };
         let ftyp = Ftyp {
             major_brand: b"isom".into(),
@@ -681,6 +690,17 @@ impl Mp4Muxer {
                 Avc1 {
                     visual,
                     avcc,
+                    pasp: pasp.map(|(h, v)| Pasp::new(h, v)).transpose()?,
+                    ..Default::default()
+                }
+                .into()
+            }
+            VideoCodec::Hevc { hvcc } => {
+                let hvcc = Hvcc::decode_body(&mut hvcc.as_slice())
+                    .map_err(|e| invalid("hvcC", e.to_string()))?;
+                Hvc1 {
+                    visual,
+                    hvcc,
                     pasp: pasp.map(|(h, v)| Pasp::new(h, v)).transpose()?,
                     ..Default::default()
                 }
@@ -1162,6 +1182,82 @@ pub fn avcc_from_parameter_sets(annex_b: &[u8]) -> crate::Result<Vec<u8>> {
     avc_decoder_config(&sps, &pps).map_err(|e| crate::Error::Mux(e.to_string()))
 }
 
+/// `hvcC` from Annex-B parameter sets (a chunk's VPS, SPS and PPS).
+pub fn hvcc_from_parameter_sets(annex_b: &[u8]) -> crate::Result<Vec<u8>> {
+    let nals: Vec<&[u8]> = nal_ranges(annex_b)
+        .into_iter()
+        .map(|(start, end)| &annex_b[start..end])
+        .collect();
+    hevc_decoder_config(&nals).map_err(|e| crate::Error::Mux(e.to_string()))
+}
+
+/// Builds an HEVCDecoderConfigurationRecord (the `hvcC` payload) from VPS,
+/// SPS and PPS NAL units given without start codes, with their 2-byte
+/// header. Profile, tier, level and the constraint flags are the first
+/// SPS's `profile_tier_level` bytes as coded; chroma format, bit depths and
+/// temporal layers come from parsing it. NAL length size is 4 bytes.
+pub fn hevc_decoder_config(nals: &[&[u8]]) -> Result<Vec<u8>, MuxError> {
+    let of_type = |t: u8| -> Vec<Vec<u8>> {
+        nals.iter()
+            .filter(|n| n.first().map(|b| (b >> 1) & 0x3f) == Some(t))
+            .map(|n| n.to_vec())
+            .collect()
+    };
+    let (vps, sps, pps) = (of_type(32), of_type(33), of_type(34));
+    for (kind, list) in [("VPS", &vps), ("SPS", &sps), ("PPS", &pps)] {
+        if list.is_empty() {
+            return Err(invalid("hvcC", format!("no {kind}")));
+        }
+        if let Some(n) = list.iter().find(|n| n.len() > usize::from(u16::MAX)) {
+            return Err(invalid("hvcC", format!("{kind} of {} bytes", n.len())));
+        }
+    }
+    let rbsp = rusty_h265::nal::unescape(&sps[0][2..]).data;
+    let parsed =
+        rusty_h265::ps::parse_sps(&rbsp).map_err(|e| invalid("hvcC", format!("SPS: {e}")))?;
+    // profile_tier_level starts byte-aligned after the SPS's first byte:
+    // profile space/tier/idc, 32 compatibility flags, 48 constraint flags, level.
+    let ptl = rbsp
+        .get(1..13)
+        .ok_or_else(|| invalid("hvcC", "SPS too short for profile_tier_level"))?;
+    let mut compatibility = [0u8; 4];
+    compatibility.copy_from_slice(&ptl[1..5]);
+    let mut constraints = [0u8; 6];
+    constraints.copy_from_slice(&ptl[5..11]);
+    let array = |nal_unit_type: u8, nalus: Vec<Vec<u8>>| HvcCArray {
+        completeness: true,
+        nal_unit_type,
+        nalus,
+    };
+    let hvcc = Hvcc {
+        configuration_version: 1,
+        general_profile_space: ptl[0] >> 6,
+        general_tier_flag: ptl[0] & 0x20 != 0,
+        general_profile_idc: ptl[0] & 0x1f,
+        general_profile_compatibility_flags: compatibility,
+        general_constraint_indicator_flags: constraints,
+        general_level_idc: ptl[11],
+        min_spatial_segmentation_idc: parsed
+            .vui
+            .as_ref()
+            .map_or(0, |v| v.min_spatial_segmentation_idc.min(0x0fff) as u16),
+        parallelism_type: 0,
+        chroma_format_idc: parsed.chroma_format_idc,
+        bit_depth_luma_minus8: parsed.bit_depth_luma.saturating_sub(8),
+        bit_depth_chroma_minus8: parsed.bit_depth_chroma.saturating_sub(8),
+        avg_frame_rate: 0,
+        constant_frame_rate: 0,
+        num_temporal_layers: parsed.max_sub_layers_minus1 + 1,
+        temporal_id_nested: parsed.temporal_id_nesting_flag,
+        length_size_minus_one: 3,
+        arrays: vec![array(32, vps), array(33, sps), array(34, pps)],
+    };
+    let mut out = Vec::new();
+    hvcc.encode_body(&mut out)
+        .map_err(|e| invalid("hvcC", e.to_string()))?;
+    Ok(out)
+}
+
 /// Builds an AVCDecoderConfigurationRecord (the `avcC` payload) from SPS and
 /// PPS NAL units given without start codes but with their 1-byte NAL header.
 ///
@@ -1250,12 +1346,27 @@ pub fn avc_decoder_config(sps: &[&[u8]], pps: &[&[u8]]) -> Result<Vec<u8>, MuxEr
 /// needs a new sample entry, which this muxer does not support.) Bytes
 /// before the first start code and empty NAL units are ignored.
 pub fn annex_b_to_length_prefixed(au: &[u8], out: &mut Vec<u8>) {
+    length_prefixed(au, out, |header| {
+        matches!(header & 0x1F, NAL_SPS | NAL_PPS | NAL_AUD | NAL_FILLER)
+    });
+}
+
+/// [`annex_b_to_length_prefixed`] for HEVC (`hvc1`): VPS (32), SPS (33) and
+/// PPS (34), which live in `hvcC`, access unit delimiters (35) and filler
+/// data (38) are dropped.
+pub fn hevc_annex_b_to_length_prefixed(au: &[u8], out: &mut Vec<u8>) {
+    length_prefixed(au, out, |header| {
+        matches!((header >> 1) & 0x3f, 32..=35 | 38)
+    });
+}
+
+fn length_prefixed(au: &[u8], out: &mut Vec<u8>, dropped: impl Fn(u8) -> bool) {
     for (start, end) in nal_ranges(au) {
         let nal = &au[start..end];
         let Some(&header) = nal.first() else {
             continue;
         };
-        if matches!(header & 0x1F, NAL_SPS | NAL_PPS | NAL_AUD | NAL_FILLER) {
+        if dropped(header) {
             continue;
         }
         // A NAL unit over 4 GiB cannot be framed; such input is not H.264.

@@ -1,6 +1,4 @@
-//! Decode: H.264 access units in, [`Picture`]s out.
-//!
-//! Backed by `rust_h264`, which decodes everything Fanout accepts
+//! H.264 decoding. Backed by `rust_h264`, which decodes everything Fanout accepts
 //! (progressive, MBAFF and field pictures, 8- and 10-bit, explicit weighted
 //! prediction) bit-exactly against FFmpeg and recovers from damage without
 //! panicking. `rusty_h264` is faster on the streams it supports, but decoding
@@ -11,37 +9,32 @@ use rust_h264::decoder::{Decoder, Frame};
 use rust_h264::error::DecodeError;
 use rust_h264::nal::parse_annex_b;
 
+use super::{Decoded, Output, VideoDecoder};
 use crate::error::{Error, Result};
 use crate::picture::{Picture, Planes};
 
-/// What decoding one access unit gave.
-pub struct Decoded {
-    /// The picture, when the decoder produced one.
-    pub picture: Option<Picture>,
-    /// The decoder reported a problem with this unit's slices.
-    pub had_errors: bool,
-}
-
-/// An H.264 decoder fed one whole access unit at a time.
-pub struct VideoDecoder {
+/// An H.264 decoder: pictures come out in decode order, one per unit.
+pub struct H264Decoder {
     inner: Decoder,
 }
 
-impl Default for VideoDecoder {
+impl Default for H264Decoder {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl VideoDecoder {
+impl H264Decoder {
     pub fn new() -> Self {
-        VideoDecoder {
+        H264Decoder {
             inner: Decoder::new(),
         }
     }
+}
 
+impl VideoDecoder for H264Decoder {
     /// Feeds SPS/PPS (or any NAL units that produce no picture).
-    pub fn feed_parameter_sets(&mut self, annex_b: &[u8]) -> Result<()> {
+    fn feed_parameter_sets(&mut self, annex_b: &[u8]) -> Result<()> {
         for nal in parse_annex_b(annex_b) {
             match self.inner.decode_nal(&nal) {
                 Ok(_) => {}
@@ -58,7 +51,7 @@ impl VideoDecoder {
     /// Decodes one access unit (a frame or a complementary field pair) and
     /// returns its picture. Unsupported features are an error; damage is
     /// reported in [`Decoded::had_errors`].
-    pub fn decode(&mut self, annex_b: &[u8]) -> Result<Decoded> {
+    fn decode(&mut self, annex_b: &[u8], pts: i64) -> Result<Decoded> {
         let mut had_errors = false;
         let mut picture = None;
         for nal in parse_annex_b(annex_b) {
@@ -77,9 +70,13 @@ impl VideoDecoder {
             picture = Some(frame);
         }
         Ok(Decoded {
-            picture: picture.map(to_picture),
+            pictures: vec![(pts, picture.map(to_picture))],
             had_errors,
         })
+    }
+
+    fn flush(&mut self) -> Result<Vec<Output>> {
+        Ok(Vec::new())
     }
 }
 
