@@ -85,6 +85,16 @@ impl Settings {
         }
     }
 
+    /// A chunk planner for these settings and a frame duration.
+    fn planner(&self, frame_ticks: i64) -> ChunkPlanner {
+        let planner = ChunkPlanner::new(self.chunk_seconds, frame_ticks, self.max_warmup_ratio());
+        match self.video {
+            // Samples go to the MP4 as they came: in the source's decode order.
+            VideoMode::Copy => planner.in_decode_order(),
+            _ => planner,
+        }
+    }
+
     /// Checks every value before work starts.
     pub fn validate(&self) -> Result<()> {
         match &self.video {
@@ -163,7 +173,7 @@ impl Analyzer {
             settings,
             demuxer: TsDemuxer::new(),
             parser: None,
-            planner: ChunkPlanner::new(settings.chunk_seconds, 3003, settings.max_warmup_ratio()),
+            planner: settings.planner(3003),
             params_version: None,
             selection: None,
             job_settings: None,
@@ -464,11 +474,7 @@ impl Analyzer {
         let ticks =
             (TICKS_PER_SECOND * i64::from(frame_rate.1) / i64::from(frame_rate.0.max(1))).max(1);
         // Re-create the planner with the real frame duration (nothing planned yet).
-        self.planner = ChunkPlanner::new(
-            self.settings.chunk_seconds,
-            ticks,
-            self.settings.max_warmup_ratio(),
-        );
+        self.planner = self.settings.planner(ticks);
         self.params_version = None;
     }
 }

@@ -139,6 +139,10 @@ pub struct ChunkPlanner {
     /// (frames decoded only to reach its first frame) is at most this many
     /// times the frames of the chunk before it. `None`: keyframes only.
     max_warmup_ratio: Option<f64>,
+    /// Chunks are runs of the source's decode order (copy mode): an open
+    /// GOP's leading frames stay after their random-access point, in the
+    /// next chunk, instead of being decoded by the chunk before.
+    decode_order: bool,
     /// Units in decode order from the random-access point this chunk's
     /// decoding starts at (earlier than `current_start` after a split
     /// between random-access points).
@@ -179,6 +183,7 @@ impl ChunkPlanner {
             target_ticks,
             frame_ticks: frame_ticks.max(1),
             max_warmup_ratio,
+            decode_order: false,
             current: Vec::new(),
             current_start: None,
             gop_start: 0,
@@ -193,6 +198,14 @@ impl ChunkPlanner {
             ready: Default::default(),
             stats: PlanStats::default(),
         }
+    }
+
+    /// Cuts chunks in the source's decode order (for copy mode, where
+    /// samples go to the MP4 exactly as they came: a leading frame may not
+    /// move before its random-access point).
+    pub fn in_decode_order(mut self) -> Self {
+        self.decode_order = true;
+        self
     }
 
     /// Compressed bytes held (the chunk being collected).
@@ -271,12 +284,21 @@ impl ChunkPlanner {
         if unit.random_access.is_random_access() {
             if span >= self.target_ticks {
                 self.next_start = Some(unit);
+                if self.decode_order {
+                    self.close_at_random_access();
+                }
                 return;
             }
             self.gop_start = self.current.len();
         } else if unit.pts < start {
-            // Leading frame of the first open GOP: references what we never had.
-            self.stats.skipped_leading_frames += 1;
+            if self.decode_order && self.next_index > 0 {
+                // A leading frame of this chunk's open GOP: its references
+                // are in the MP4 just before it. The chunk starts with it.
+                self.current_start = Some(unit.pts);
+            } else {
+                // Leading frame of the first open GOP: references what we never had.
+                self.stats.skipped_leading_frames += 1;
+            }
         }
         let is_reference = unit.is_reference;
         self.current.push(unit);
