@@ -131,10 +131,13 @@ fn kept(chunk: &Chunk, unit: &ChunkUnit) -> bool {
     unit.pts >= chunk.start_pts && unit.pts < chunk.end_pts
 }
 
+/// Converts an Annex-B access unit to MP4 sample framing.
+type ToMp4 = fn(&[u8], &mut Vec<u8>);
+
 /// Copy mode: the same H.264 or HEVC in MP4 framing (4-byte NAL lengths,
 /// parameter sets moved to `avcC` / `hvcC`).
 fn copy_chunk(chunk: &Chunk, codec: VideoCodecId) -> Result<EncodedChunk> {
-    let (codec_config, to_mp4): (_, fn(&[u8], &mut Vec<u8>)) = match codec {
+    let (codec_config, to_mp4): (_, ToMp4) = match codec {
         VideoCodecId::H264 => (
             avcc_from_parameter_sets(&chunk.parameter_sets)?,
             annex_b_to_length_prefixed,

@@ -228,12 +228,13 @@ fn cli_prints_json_stats_and_names_errors() {
     assert!(stats["output_bytes"].as_u64().unwrap() > 1000);
 
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_fanout"))
-        .arg(corpus("androidx-mpeg2video-unsupported.ts"))
+        .arg(unsupported_codec_ts())
         .args(["-o", "/dev/null/never.mp4"])
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported video codec: MPEG-2 video"));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("unsupported video codec: MPEG-4 Part 2 video (PID 0x0100)"));
 }
 
 #[test]

@@ -280,10 +280,8 @@ impl Mpeg2Parser {
             bytes.extend_from_slice(&[0, 0, 1]);
             bytes.extend_from_slice(payload);
             match id {
-                1 => {
-                    if header.extend(body).is_none() {
-                        self.problems.push("sequence extension cut short".into());
-                    }
+                1 if header.extend(body).is_none() => {
+                    self.problems.push("sequence extension cut short".into());
                 }
                 5 => {
                     self.unsupported.get_or_insert_with(|| {

@@ -1,6 +1,8 @@
 // Shared setup for the browser tests: Debian's Chromium driven by
 // playwright-core, pages served from www/ on 127.0.0.1.
 import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +53,18 @@ export async function withPage(fn, { path = 'fanout/package.json', ...options } 
   } finally {
     await close();
   }
+}
+
+/** Makes (once per process) a TS whose video Fanout does not decode
+ * (MPEG-4 Part 2) in a temporary folder; returns the folder. */
+let unsupportedDir;
+export function unsupportedCodecDir() {
+  if (!unsupportedDir) {
+    unsupportedDir = mkdtempSync(join(tmpdir(), 'fanout-unsupported-'));
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25', '-t', '0.5',
+      '-c:v', 'mpeg4', '-f', 'mpegts', join(unsupportedDir, 'mpeg4-part2.ts')]);
+  }
+  return unsupportedDir;
 }
 
 /** Drops the file served at `url` on the page's `#drop` as `name`, as a

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { withPage, repo, www } from './harness.mjs';
+import { withPage, repo, www, unsupportedCodecDir } from './harness.mjs';
 
 const cli = join(repo, 'target', 'release', 'fanout');
 
@@ -110,17 +110,17 @@ test('unsupported and broken inputs reject with named errors', async () => {
   await withPage(async (page) => {
     const r = await page.evaluate(async () => {
       const { transcode } = await import('/fanout/index.js');
-      const mpeg2 = await (await fetch('/corpus/androidx-mpeg2video-unsupported.ts')).blob();
+      const mpeg4 = await (await fetch('/fixtures/mpeg4-part2.ts')).blob();
       const outcomes = [];
-      for (const input of [mpeg2, new Blob(['this is not a transport stream'])]) {
+      for (const input of [mpeg4, new Blob(['this is not a transport stream'])]) {
         outcomes.push(await transcode(input, { workers: 2 }).then(() => null, (e) => ({ kind: e.kind, message: e.message })));
       }
       return outcomes;
     });
     assert.equal(r[0].kind, 'UnsupportedCodec');
-    assert.match(r[0].message, /MPEG-2 video/);
+    assert.match(r[0].message, /MPEG-4 Part 2 video/);
     assert.equal(r[1].kind, 'NotTransportStream');
-  });
+  }, { mounts: { '/fixtures/': unsupportedCodecDir() } });
 });
 
 test('a crashed worker is replaced and its chunk retried once, then the error names the chunk', async () => {

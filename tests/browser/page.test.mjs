@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { withPage, corpus, repo, dropFile as dropServed } from './harness.mjs';
+import { withPage, corpus, repo, dropFile as dropServed, unsupportedCodecDir } from './harness.mjs';
 
 /** Drops the corpus file `name` on `#drop`. */
 const dropFile = (page, name) => dropServed(page, `/corpus/${name}`, name);
@@ -91,10 +91,10 @@ test('H.264 fast mode: plays in the page, every frame there, same bytes as the C
 
 test('an unsupported file shows its named error and the page stays usable', async () => {
   await withPage(async (page) => {
-    await dropFile(page, 'androidx-mpeg2video-unsupported.ts');
+    await dropServed(page, '/fixtures/mpeg4-part2.ts', 'mpeg4-part2.ts');
     await page.waitForFunction(() => document.body.dataset.state === 'error', null, { timeout: 60_000 });
     const message = await page.textContent('#error');
-    assert.match(message, /MPEG-2 video/);
+    assert.match(message, /MPEG-4 Part 2 video/);
     assert.match(message, /H\.264/);
     assert.ok(await page.isVisible('#error'));
     // Usable again: the bundled sample in copy mode runs to the end.
@@ -102,5 +102,5 @@ test('an unsupported file shows its named error and the page stays usable', asyn
     await page.click('#sample');
     await page.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: 60_000 });
     assert.ok(await page.isHidden('#error'));
-  }, { path: '' });
+  }, { path: '', mounts: { '/fixtures/': unsupportedCodecDir() } });
 });

@@ -57,6 +57,25 @@ pub fn fixture(name: &str, ffmpeg_args: &[&str]) -> PathBuf {
     path
 }
 
+/// A TS whose video Fanout does not decode: MPEG-4 Part 2 (stream type 0x10).
+pub fn unsupported_codec_ts() -> PathBuf {
+    fixture(
+        "mpeg4-part2.ts",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=160x120:rate=25",
+            "-t",
+            "0.5",
+            "-c:v",
+            "mpeg4",
+            "-f",
+            "mpegts",
+        ],
+    )
+}
+
 /// A synthetic H.264 TS: `testsrc2` at `size`, `fps`, `seconds`, keyframe
 /// every `gop` frames, plus AAC audio when `audio`.
 pub fn synthetic_ts(
