@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use common::*;
 
@@ -39,7 +39,7 @@ fn hevc_ts(name: &str, params: &str, pix_fmt: &str) -> PathBuf {
 
 /// Transcodes in small chunks and checks frames, decode errors and PSNR.
 fn check_transcode(
-    input: &PathBuf,
+    input: &Path,
     name: &str,
     settings: &fanout::pipeline::Settings,
 ) -> fanout::pipeline::Summary {
@@ -62,7 +62,7 @@ fn check_transcode(
 }
 
 /// Copy mode: the frames ffmpeg decodes from the MP4 are the source's.
-fn check_copy(input: &PathBuf, name: &str, codec: &str, min_chunks: u64) {
+fn check_copy(input: &Path, name: &str, codec: &str, min_chunks: u64) {
     let settings = with(copy(), |s| s.chunk_seconds = 0.4);
     let (output, result) = transcode(input, name, &settings, 2);
     let summary = result.unwrap_or_else(|e| panic!("{name}: {e}"));
