@@ -113,6 +113,20 @@ pub fn run_chunk(
     Ok(encoded)
 }
 
+/// Decodes a chunk's video and nothing else (the decode benchmark's job);
+/// returns how many pictures came out.
+pub fn decode_chunk(chunk: &Chunk, settings: &JobSettings) -> Result<u64> {
+    let mut decoder = decoder_for(settings.codec)?;
+    decoder.feed_parameter_sets(&chunk.parameter_sets)?;
+    let mut pictures = 0;
+    for unit in &chunk.units {
+        let decoded = decoder.decode(&unit.data, unit.pts)?;
+        pictures += decoded.pictures.iter().filter(|(_, p)| p.is_some()).count() as u64;
+    }
+    pictures += decoder.flush()?.iter().filter(|(_, p)| p.is_some()).count() as u64;
+    Ok(pictures)
+}
+
 fn run_video(chunk: &Chunk, settings: &JobSettings, progress: Progress) -> Result<EncodedChunk> {
     match settings.video {
         VideoMode::Copy => copy_chunk(chunk, settings.codec),

@@ -151,6 +151,15 @@ pub fn run_chunk_bytes(
     Ok(wire::encoded_to_bytes(&encoded))
 }
 
+/// Decodes a chunk's video only (for the decode benchmark); returns the
+/// number of pictures.
+#[wasm_bindgen(js_name = decodeChunk)]
+pub fn decode_chunk_bytes(chunk: &[u8], job_settings: &str) -> Result<f64, JsValue> {
+    let chunk = wire::chunk_from_bytes(chunk).map_err(js_error)?;
+    let settings = from_json(job_settings, "job settings")?;
+    Ok(crate::job::decode_chunk(&chunk, &settings).map_err(js_error)? as f64)
+}
+
 /// Collects the payload for JavaScript to turn into `Blob` parts.
 #[derive(Default)]
 struct PartsSink {

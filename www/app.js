@@ -48,7 +48,7 @@ const els = {
 const cores = navigator.hardwareConcurrency || 2;
 
 const HINTS = {
-  UnsupportedCodec: 'Fanout decodes H.264 video; this file uses another codec.',
+  UnsupportedCodec: 'Fanout decodes H.264, HEVC and MPEG-2 video; this file uses another codec.',
   NotTransportStream: 'Fanout reads MPEG transport streams (.ts, .m2ts, .mts). This file does not look like one — is it perhaps an MP4 or MKV?',
   NoVideo: 'The stream has no video track to transcode.',
   NoDecodableFrame: 'No picture in the file could be decoded. It may be cut off or damaged.',
@@ -382,7 +382,7 @@ function renderSummary(stats, blob, settings, inputName) {
   const ratio = stats.inputBytes > 0 ? ` (${((stats.outputBytes / stats.inputBytes) * 100).toFixed(0)}% of input)` : '';
   add('Output', `${bytes(stats.outputBytes ?? blob.size)}${ratio}`);
   const video = {
-    copy: 'H.264 (copied)',
+    copy: 'copied from the source',
     h264: 'H.264 Constrained Baseline (re-encoded)',
     av1: `AV1 · ${settings.preset} · speed ${settings.speed} · quantizer ${settings.quality}`,
   };
