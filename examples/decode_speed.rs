@@ -9,7 +9,9 @@ use std::time::Instant;
 use fanout::pipeline::{Analyzer, Settings};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let input = std::env::args().nth(1).ok_or("usage: decode_speed INPUT.ts")?;
+    let input = std::env::args()
+        .nth(1)
+        .ok_or("usage: decode_speed INPUT.ts")?;
     let mut analyzer = Analyzer::new(Settings::default())?;
     analyzer.push(&std::fs::read(input)?)?;
     analyzer.finish()?;

@@ -38,6 +38,19 @@
 
 use crate::picture::{Picture, Planes};
 
+/// How a picture's two fields relate in time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fields {
+    /// Interlaced, top field first.
+    TopFirst,
+    /// Interlaced, bottom field first.
+    BottomFirst,
+    /// Both fields from one instant (an MPEG-2 `progressive_frame`, e.g. a
+    /// film frame in an interlaced broadcast): passed through unfiltered,
+    /// as yadif's `deint=interlaced` does.
+    Progressive,
+}
+
 /// Streaming yadif deinterlacer producing one progressive picture per
 /// interlaced input picture, one picture behind the input.
 ///
@@ -52,7 +65,7 @@ pub struct Deinterlacer {
     prev: Option<Picture>,
     /// The picture waiting for its successor before it can be filtered,
     /// with its own field order.
-    cur: Option<(Picture, bool)>,
+    cur: Option<(Picture, Fields)>,
 }
 
 impl Deinterlacer {
@@ -88,9 +101,21 @@ impl Deinterlacer {
     /// FFmpeg's yadif does with `parity=auto`: a camera or broadcast stream
     /// may switch field order between pictures).
     pub fn push_with_order(&mut self, picture: Picture, top_field_first: bool) -> Option<Picture> {
-        let Some((cur, cur_tff)) = self.cur.take() else {
+        let fields = if top_field_first {
+            Fields::TopFirst
+        } else {
+            Fields::BottomFirst
+        };
+        self.push_fields(picture, fields)
+    }
+
+    /// [`push`](Self::push) for a picture whose fields are stated: a
+    /// progressive one comes out as it is (and still serves as its
+    /// neighbours' reference).
+    pub fn push_fields(&mut self, picture: Picture, fields: Fields) -> Option<Picture> {
+        let Some((cur, cur_fields)) = self.cur.take() else {
             self.prev = None;
-            self.cur = Some((picture, top_field_first));
+            self.cur = Some((picture, fields));
             return None;
         };
         let next = if same_format(&cur, &picture) {
@@ -101,13 +126,13 @@ impl Deinterlacer {
             &cur
         };
         let prev = self.prev.as_ref().unwrap_or(&cur);
-        let out = deinterlace(prev, &cur, next, cur_tff);
+        let out = filter(prev, &cur, next, cur_fields);
         self.prev = if same_format(&cur, &picture) {
             Some(cur)
         } else {
             None
         };
-        self.cur = Some((picture, top_field_first));
+        self.cur = Some((picture, fields));
         Some(out)
     }
 
@@ -115,15 +140,23 @@ impl Deinterlacer {
     /// picture, if one is pending. The deinterlacer is then empty and may
     /// start a new stream.
     pub fn flush(&mut self) -> Option<Picture> {
-        let (cur, cur_tff) = self.cur.take()?;
+        let (cur, cur_fields) = self.cur.take()?;
         let prev = self.prev.take();
         // FFmpeg repeats the last picture as its own successor at EOF.
-        Some(deinterlace(
+        Some(filter(
             prev.as_ref().unwrap_or(&cur),
             &cur,
             &cur,
-            cur_tff,
+            cur_fields,
         ))
+    }
+}
+
+fn filter(prev: &Picture, cur: &Picture, next: &Picture, fields: Fields) -> Picture {
+    match fields {
+        Fields::TopFirst => deinterlace(prev, cur, next, true),
+        Fields::BottomFirst => deinterlace(prev, cur, next, false),
+        Fields::Progressive => cur.clone(),
     }
 }
 

@@ -10,7 +10,7 @@ use crate::audio::segment::run_segment;
 use crate::audio::EncodedAudio;
 use crate::codec::VideoCodecId;
 use crate::decode::{decoder_for, Output};
-use crate::deinterlace::Deinterlacer;
+use crate::deinterlace::{Deinterlacer, Fields};
 use crate::encode::{
     Av1Encoder, Av1Settings, EncodedFrame, H264Encoder, H264Settings, VideoEncoder, VideoFormat,
 };
@@ -296,9 +296,16 @@ fn encode_chunk(
             tainted = true;
         }
         if kept(chunk, unit) {
-            reorder
-                .decoded
-                .insert(unit.pts, (bad, !unit.bottom_field_first));
+            // Auto deinterlaces the pictures coded as interlaced; On all of them.
+            let fields = match (
+                unit.interlaced || settings.deinterlace == Deinterlace::On,
+                unit.bottom_field_first,
+            ) {
+                (false, _) => Fields::Progressive,
+                (true, false) => Fields::TopFirst,
+                (true, true) => Fields::BottomFirst,
+            };
+            reorder.decoded.insert(unit.pts, (bad, fields));
         }
         reorder.take(decoded.pictures, &mut stats, &mut *progress)?;
     }
@@ -336,10 +343,10 @@ struct Reorder {
     /// Presentation order of the frames this chunk outputs.
     order: Vec<i64>,
     next_out: usize,
-    /// Output units decoded but not yet answered: (bad, top field first).
-    decoded: BTreeMap<i64, (bool, bool)>,
-    /// Answered units waiting for their turn, with their field order.
-    waiting: BTreeMap<i64, (Slot, bool)>,
+    /// Output units decoded but not yet answered: (bad, fields).
+    decoded: BTreeMap<i64, (bool, Fields)>,
+    /// Answered units waiting for their turn, with their fields.
+    waiting: BTreeMap<i64, (Slot, Fields)>,
     format: VideoFormat,
 }
 
@@ -354,7 +361,7 @@ impl Reorder {
         let format = self.format;
         for (pts, picture) in pictures {
             // Warm-up units (not output) have no entry.
-            let Some((bad, tff)) = self.decoded.remove(&pts) else {
+            let Some((bad, fields)) = self.decoded.remove(&pts) else {
                 continue;
             };
             let size_ok = picture.as_ref().is_some_and(|p| {
@@ -369,9 +376,9 @@ impl Reorder {
                     Slot::Damaged(other.filter(|_| size_ok))
                 }
             };
-            self.waiting.insert(pts, (slot, tff));
+            self.waiting.insert(pts, (slot, fields));
         }
-        while let Some((slot, tff)) = self
+        while let Some((slot, fields)) = self
             .order
             .get(self.next_out)
             .and_then(|pts| self.waiting.remove(pts))
@@ -380,7 +387,7 @@ impl Reorder {
             self.next_out += 1;
             let output = &mut self.output;
             match slot {
-                Slot::Good(p) => output.push_good(p, pts, tff)?,
+                Slot::Good(p) => output.push_good(p, pts, fields)?,
                 Slot::Damaged(own) => {
                     stats.replaced_frames += u64::from(output.last_good.is_some());
                     let picture = match (&output.last_good, own) {
@@ -388,7 +395,7 @@ impl Reorder {
                         (None, Some(own)) => own,
                         (None, None) => grey(&format),
                     };
-                    output.push(picture, pts, tff)?;
+                    output.push(picture, pts, fields)?;
                 }
             }
             stats.frames += 1;
@@ -412,15 +419,15 @@ struct FrameOutput {
 }
 
 impl FrameOutput {
-    fn push_good(&mut self, picture: Picture, pts: i64, top_field_first: bool) -> Result<()> {
+    fn push_good(&mut self, picture: Picture, pts: i64, fields: Fields) -> Result<()> {
         self.last_good = Some(picture.clone());
-        self.push(picture, pts, top_field_first)
+        self.push(picture, pts, fields)
     }
 
-    fn push(&mut self, picture: Picture, pts: i64, top_field_first: bool) -> Result<()> {
+    fn push(&mut self, picture: Picture, pts: i64, fields: Fields) -> Result<()> {
         self.out_pts.push(pts);
         let ready = match &mut self.deinterlacer {
-            Some(d) => d.push_with_order(picture, top_field_first),
+            Some(d) => d.push_fields(picture, fields),
             None => Some(picture),
         };
         if let Some(p) = ready {

@@ -682,8 +682,14 @@ impl AccessUnitSplitter {
                             });
                         }
                     }
-                    let mbaff = self.params.sps_for_pps(h.pps_id).is_some_and(|s| s.mbaff);
-                    unit.interlaced |= h.field_pic || mbaff;
+                    // Frames of a stream that may code fields are taken as
+                    // interlaced: H.264 has no per-picture progressive flag
+                    // Fanout trusts (pic_struct is optional).
+                    let interlaced_sps = self
+                        .params
+                        .sps_for_pps(h.pps_id)
+                        .is_some_and(|s| s.mbaff || s.interlaced());
+                    unit.interlaced |= h.field_pic || interlaced_sps;
                 } else {
                     self.saw_inter = true;
                 }
