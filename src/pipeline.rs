@@ -328,10 +328,13 @@ impl Analyzer {
             match event {
                 DemuxEvent::Selected(selection) => {
                     let codec = selection.video_codec;
-                    if self.settings.video == VideoMode::Copy && codec == VideoCodecId::Mpeg2 {
-                        return Err(Error::InvalidSettings(
-                            "MPEG-2 video cannot be copied into an MP4 that browsers play: use av1 or h264".into(),
-                        ));
+                    if self.settings.video == VideoMode::Copy
+                        && matches!(codec, VideoCodecId::Mpeg2 | VideoCodecId::Mpeg1)
+                    {
+                        return Err(Error::InvalidSettings(format!(
+                            "{} cannot be copied into an MP4 that browsers play: use av1 or h264",
+                            codec.name()
+                        )));
                     }
                     self.parser = parser_for(codec);
                     self.audio.select(&selection.audio);

@@ -148,3 +148,165 @@ fn h264_open_gop_copy_keeps_leading_frames_after_their_keyframe() {
     );
     check_copy(&input, "copy-open-gop-h264", "h264", 4);
 }
+
+/// A 2 s MPEG-2 video TS made by ffmpeg's mpeg2video: `source` is a lavfi
+/// graph, `extra` the encoder options.
+fn mpeg2_ts(name: &str, source: &str, extra: &[&str]) -> PathBuf {
+    let mut args = vec![
+        "-f",
+        "lavfi",
+        "-i",
+        source,
+        "-t",
+        "2",
+        "-c:v",
+        "mpeg2video",
+        "-q:v",
+        "4",
+        "-bf",
+        "2",
+    ];
+    args.extend(extra);
+    args.extend(["-f", "mpegts"]);
+    fixture(name, &args)
+}
+
+#[test]
+fn mpeg2_progressive_closed_and_open_gops() {
+    let source = "testsrc2=size=352x288:rate=25";
+    let closed = mpeg2_ts(
+        "mpeg2-closed.ts",
+        source,
+        &["-g", "12", "-flags", "+cgop", "-sc_threshold", "1000000000"],
+    );
+    let open = mpeg2_ts("mpeg2-open.ts", source, &["-g", "12"]);
+    let long_gop = mpeg2_ts("mpeg2-long-gop.ts", source, &["-g", "50"]);
+    let small_chunks = with(av1(), |s| s.chunk_seconds = 0.4);
+    for (input, name) in [
+        (&closed, "mpeg2-closed"),
+        (&open, "mpeg2-open"),
+        (&long_gop, "mpeg2-long-gop"),
+    ] {
+        let summary = check_transcode(input, name, &small_chunks);
+        assert!(summary.chunks >= 4, "{name}: {} chunks", summary.chunks);
+        assert!(
+            !summary.deinterlaced,
+            "{name}: a progressive sequence is not deinterlaced"
+        );
+    }
+    let h264 = with(small_chunks, |s| {
+        s.video = fanout::job::VideoMode::H264(fanout::encode::H264Settings::default())
+    });
+    check_transcode(&open, "mpeg2-open-h264", &h264);
+}
+
+#[test]
+fn mpeg2_interlaced_comes_out_progressive_like_yadif() {
+    // 50 Hz motion woven into 25 Hz frames, coded with field DCT and field
+    // motion: yadif (top field first, from the picture coding extension).
+    let input = mpeg2_ts(
+        "mpeg2-interlaced.ts",
+        "testsrc2=size=352x144:rate=50,tinterlace=merge",
+        &["-g", "12", "-flags", "+ildct+ilme", "-top", "1"],
+    );
+    let (output, result) = transcode(
+        &input,
+        "mpeg2-interlaced",
+        &with(av1(), |s| s.chunk_seconds = 0.5),
+        2,
+    );
+    let summary = result.unwrap();
+    assert!(summary.deinterlaced);
+    assert_eq!(summary.frames, decoded_frames(&input, None, true));
+    assert_eq!(decoded_frames(&output, None, true), summary.frames);
+    let yadif = "yadif=mode=0:parity=tff:deint=all";
+    let vs_yadif = psnr_y(&output, &input, Some(yadif), None);
+    let (woven, r) = transcode(&input, "mpeg2-woven", &no_deinterlace(av1()), 2);
+    r.unwrap();
+    let woven_vs_yadif = psnr_y(&woven, &input, Some(yadif), None);
+    assert!(vs_yadif > 33.0, "PSNR vs yadif(source) {vs_yadif:.2} dB");
+    assert!(
+        vs_yadif > woven_vs_yadif + 3.0,
+        "deinterlaced {vs_yadif:.2} dB vs woven {woven_vs_yadif:.2} dB"
+    );
+}
+
+#[test]
+fn mpeg2_film_with_pulldown_has_no_duplicated_frames() {
+    // 23.976 fps film coded as 29.97 fps video with repeat_first_field
+    // (3:2 pulldown, mjpegtools' mpeg2enc -p, 352x288): 24 coded frames in 1 s,
+    // every other one with repeat_first_field.
+    let es = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/mpeg2/mpeg2enc_pulldown.m2v");
+    let es = es.to_str().unwrap();
+    let input = fixture(
+        "mpeg2-pulldown.ts",
+        &["-fflags", "+genpts", "-i", es, "-c", "copy", "-f", "mpegts"],
+    );
+    let h264 = with(av1(), |s| {
+        s.video = fanout::job::VideoMode::H264(fanout::encode::H264Settings::default())
+    });
+    let summary = check_transcode(&input, "mpeg2-pulldown", &h264);
+    assert_eq!(summary.frames, 24);
+    // Film frames are progressive_frame: passed through, not deinterlaced.
+    let pts = video_pts(&out_dir().join("mpeg2-pulldown.mp4"));
+    let steps: Vec<i64> = pts
+        .windows(2)
+        .map(|w| ((w[1] - w[0]) * 90_000.0).round() as i64)
+        .collect();
+    assert!(
+        steps.iter().all(|&d| d == 3003 || d == 4504 || d == 4505),
+        "frame steps {steps:?}"
+    );
+    assert!(
+        steps.contains(&3003) && steps.iter().any(|&d| d > 4000),
+        "3:2 cadence kept: {steps:?}"
+    );
+}
+
+#[test]
+fn mpeg2_starting_mid_gop_skips_to_the_first_i_picture() {
+    let whole = mpeg2_ts(
+        "mpeg2-whole.ts",
+        "testsrc2=size=352x288:rate=25",
+        &["-g", "12"],
+    );
+    let bytes = std::fs::read(&whole).unwrap();
+    // Start 40% into the file, on a packet boundary: mid-GOP.
+    let start = bytes.len() * 2 / 5 / 188 * 188;
+    let cut = out_dir().join("mpeg2-mid-gop.ts");
+    std::fs::write(&cut, &bytes[start..]).unwrap();
+    let (output, result) = transcode(
+        &cut,
+        "mpeg2-mid-gop",
+        &with(av1(), |s| s.chunk_seconds = 0.5),
+        2,
+    );
+    let summary = result.unwrap();
+    assert!(summary.skipped_leading_frames > 0);
+    assert_eq!(decoded_frames(&output, None, true), summary.frames);
+    // Every coded frame is either output or counted as skipped (those
+    // before the first I-picture, and its open-GOP leading B-pictures).
+    let coded = video_pts(&cut).len() as u64;
+    assert_eq!(summary.frames + summary.skipped_leading_frames, coded);
+    assert!(
+        summary.skipped_leading_frames < 14,
+        "{} skipped",
+        summary.skipped_leading_frames
+    );
+}
+
+#[test]
+fn mpeg2_copy_is_refused_with_a_named_error() {
+    let input = mpeg2_ts(
+        "mpeg2-open.ts",
+        "testsrc2=size=352x288:rate=25",
+        &["-g", "12"],
+    );
+    let (output, result) = transcode(&input, "mpeg2-copy", &copy(), 1);
+    match result {
+        Err(fanout::Error::InvalidSettings(m)) => assert!(m.contains("MPEG-2 video"), "{m}"),
+        other => panic!("expected InvalidSettings, got {other:?}"),
+    }
+    assert!(!output.exists());
+}

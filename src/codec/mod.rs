@@ -60,7 +60,7 @@ impl VideoCodecId {
 
     /// Fanout has a parser and a decoder for it.
     pub fn is_supported(self) -> bool {
-        matches!(self, Self::H264 | Self::Hevc | Self::Mpeg2)
+        matches!(self, Self::H264 | Self::Hevc | Self::Mpeg2 | Self::Mpeg1)
     }
 }
 
@@ -151,7 +151,7 @@ pub fn parser_for(codec: VideoCodecId) -> Option<Box<dyn VideoParser + Send>> {
     Some(match codec {
         VideoCodecId::H264 => Box::new(h264::AccessUnitSplitter::new()),
         VideoCodecId::Hevc => Box::new(hevc::HevcParser::new()),
-        VideoCodecId::Mpeg2 => Box::new(mpeg2::Mpeg2Parser::new()),
+        VideoCodecId::Mpeg2 | VideoCodecId::Mpeg1 => Box::new(mpeg2::Mpeg2Parser::new()),
         _ => return None,
     })
 }

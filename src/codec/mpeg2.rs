@@ -1,4 +1,4 @@
-//! MPEG-2 video elementary-stream analysis: sequence headers, GOPs, picture
+//! MPEG-2 (and MPEG-1) video elementary-stream analysis: sequence headers, GOPs, picture
 //! headers and their coding extensions, and access units (a frame picture,
 //! or a pair of field pictures).
 
@@ -386,10 +386,16 @@ impl VideoParser for Mpeg2Parser {
         if let Some(what) = &self.unsupported {
             return unsupported(what.clone());
         }
-        let Some(ext) = header.extension else {
-            return unsupported("MPEG-1 video (a sequence header without extension)".into());
+        // No sequence extension: MPEG-1 video (progressive, 4:2:0).
+        let (codec, progressive, chroma_format) = match header.extension {
+            Some(ext) => (
+                VideoCodecId::Mpeg2,
+                ext.progressive_sequence,
+                ext.chroma_format,
+            ),
+            None => (VideoCodecId::Mpeg1, true, 1),
         };
-        match ext.chroma_format {
+        match chroma_format {
             1 => {}
             2 => return unsupported("MPEG-2 4:2:2 profile (chroma_format 4:2:2)".into()),
             n => return unsupported(format!("MPEG-2 chroma_format {n} (4:4:4)")),
@@ -401,13 +407,14 @@ impl VideoParser for Mpeg2Parser {
             ))));
         }
         Some(Ok(StreamFormat {
-            codec: VideoCodecId::Mpeg2,
+            codec,
             width: header.width,
             height: header.height,
             bit_depth: 8,
             frame_rate: header.frame_rate(),
-            sample_aspect: header.sample_aspect(),
-            interlaced: !ext.progressive_sequence,
+            // MPEG-1's aspect codes are pixel shapes, not display ratios.
+            sample_aspect: header.extension.and(header.sample_aspect()),
+            interlaced: !progressive,
         }))
     }
 

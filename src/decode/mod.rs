@@ -9,6 +9,7 @@
 
 pub mod h264;
 pub mod hevc;
+pub mod mpeg2;
 
 use crate::codec::VideoCodecId;
 use crate::error::{Error, Result};
@@ -44,6 +45,7 @@ pub fn decoder_for(codec: VideoCodecId) -> Result<Box<dyn VideoDecoder>> {
     Ok(match codec {
         VideoCodecId::H264 => Box::new(h264::H264Decoder::new()),
         VideoCodecId::Hevc => Box::new(hevc::HevcDecoder::new()),
+        VideoCodecId::Mpeg2 | VideoCodecId::Mpeg1 => Box::new(mpeg2::Mpeg2Decoder::new()),
         other => {
             return Err(Error::UnsupportedFeature(format!(
                 "{} has no decoder",
