@@ -547,7 +547,7 @@ fn fuzz_stream(es: &[u8], seed: u64, rounds: usize) {
         let mut d = Decoder::new();
         for (i, u) in units.iter().enumerate() {
             let mut u = u.to_vec();
-            if round > 0 && (rng.next().is_multiple_of(2) || i == 0) {
+            if round > 0 && (rng.next() % 2 == 0 || i == 0) {
                 let n = 1 + rng.next() % 8;
                 for _ in 0..n {
                     let p = rng.next() as usize % u.len();
@@ -566,7 +566,7 @@ fn fuzz_stream(es: &[u8], seed: u64, rounds: usize) {
                 }
             }
             let _ = d.decode(&u);
-            if rng.next().is_multiple_of(29) {
+            if rng.next() % 29 == 0 {
                 d.reset();
             }
         }

@@ -161,10 +161,7 @@ impl Decoder {
         };
         let mut ext_ctx = ExtCtx::None;
         let tables = vlc::tables();
-        loop {
-            let Some(&code) = unit.get(pos + 3) else {
-                break;
-            };
+        while let Some(&code) = unit.get(pos + 3) {
             let next = find_start_code(unit, pos + 4);
             let payload = &unit[pos + 4..next.unwrap_or(unit.len())];
             match code {
