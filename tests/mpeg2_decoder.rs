@@ -12,35 +12,29 @@ mod support;
 use fanout::decode::mpeg2::{Decoder, Mpeg2Error, PictureType};
 use support::*;
 
-// ---- ffmpeg_streams ----
+// ---- streams from ffmpeg's encoders ----
 
 const SRC: &str = "testsrc2=size=352x288:rate=25:duration=2";
 /// Real interlaced motion: 50 Hz progressive source woven into 25 Hz frames.
 const SRC_I: &str = "testsrc2=size=352x144:rate=50:duration=2,tinterlace=merge";
 
-fn run(name: &str, lavfi: &str, args: &[&str]) {
-    let p = make_es(name, lavfi, args);
-    compare(&p, 50.0);
+/// Encodes `lavfi` with `encoder` (`mpeg2video` or `mpeg1video`) and the
+/// space-separated `options`, and compares every frame with ffmpeg's decode.
+fn run(name: &str, lavfi: &str, encoder: &str, options: &str) {
+    compare(&encoded(name, lavfi, encoder, options), 50.0);
+}
+
+/// The elementary stream `encoder` makes of `lavfi` with `options`.
+fn encoded(name: &str, lavfi: &str, encoder: &str, options: &str) -> std::path::PathBuf {
+    let mut args = vec!["-c:v", encoder];
+    args.extend(options.split_whitespace());
+    args.extend(["-f", encoder]);
+    make_es(name, lavfi, &args)
 }
 
 #[test]
 fn progressive() {
-    run(
-        "prog.m2v",
-        SRC,
-        &[
-            "-c:v",
-            "mpeg2video",
-            "-q:v",
-            "4",
-            "-g",
-            "12",
-            "-bf",
-            "2",
-            "-f",
-            "mpeg2video",
-        ],
-    );
+    run("prog.m2v", SRC, "mpeg2video", "-q:v 4 -g 12 -bf 2");
 }
 
 #[test]
@@ -48,22 +42,8 @@ fn interlaced_tff() {
     run(
         "ilace_tff.m2v",
         SRC_I,
-        &[
-            "-c:v",
-            "mpeg2video",
-            "-q:v",
-            "4",
-            "-g",
-            "12",
-            "-bf",
-            "2",
-            "-flags",
-            "+ildct+ilme",
-            "-top",
-            "1",
-            "-f",
-            "mpeg2video",
-        ],
+        "mpeg2video",
+        "-q:v 4 -g 12 -bf 2 -flags +ildct+ilme -top 1",
     );
 }
 
@@ -72,7 +52,8 @@ fn interlaced_bff() {
     run(
         "ilace_bff.m2v",
         "testsrc2=size=352x144:rate=50:duration=2,tinterlace=merge,setfield=tff,fieldorder=bff,format=yuv420p",
-        &["-c:v", "mpeg2video", "-q:v", "4", "-g", "12", "-bf", "2", "-flags", "+ildct+ilme", "-top", "0", "-f", "mpeg2video"],
+        "mpeg2video",
+        "-q:v 4 -g 12 -bf 2 -flags +ildct+ilme -top 0",
     );
 }
 
@@ -81,24 +62,8 @@ fn intra_vlc_alternate_scan() {
     run(
         "ivlc_alt.m2v",
         SRC_I,
-        &[
-            "-c:v",
-            "mpeg2video",
-            "-q:v",
-            "3",
-            "-g",
-            "12",
-            "-bf",
-            "2",
-            "-flags",
-            "+ildct+ilme",
-            "-intra_vlc",
-            "1",
-            "-alternate_scan",
-            "1",
-            "-f",
-            "mpeg2video",
-        ],
+        "mpeg2video",
+        "-q:v 3 -g 12 -bf 2 -flags +ildct+ilme -intra_vlc 1 -alternate_scan 1",
     );
 }
 
@@ -107,24 +72,8 @@ fn non_linear_quant_dc10() {
     run(
         "nlq_dc10.m2v",
         SRC,
-        &[
-            "-c:v",
-            "mpeg2video",
-            "-q:v",
-            "5",
-            "-g",
-            "12",
-            "-bf",
-            "2",
-            "-non_linear_quant",
-            "1",
-            "-qmax",
-            "28",
-            "-dc",
-            "10",
-            "-f",
-            "mpeg2video",
-        ],
+        "mpeg2video",
+        "-q:v 5 -g 12 -bf 2 -non_linear_quant 1 -qmax 28 -dc 10",
     );
 }
 
@@ -139,30 +88,12 @@ fn dc_precision_11_intra_matrix() {
     let inter: Vec<String> = (0..64)
         .map(|i| (16 + (i % 8) + (i / 8)).to_string())
         .collect();
-    let intra = intra.join(",");
-    let inter = inter.join(",");
-    run(
-        "matrix_dc11.m2v",
-        SRC,
-        &[
-            "-c:v",
-            "mpeg2video",
-            "-q:v",
-            "3",
-            "-g",
-            "12",
-            "-bf",
-            "2",
-            "-dc",
-            "11",
-            "-intra_matrix",
-            &intra,
-            "-inter_matrix",
-            &inter,
-            "-f",
-            "mpeg2video",
-        ],
+    let options = format!(
+        "-q:v 3 -g 12 -bf 2 -dc 11 -intra_matrix {} -inter_matrix {}",
+        intra.join(","),
+        inter.join(",")
     );
+    run("matrix_dc11.m2v", SRC, "mpeg2video", &options);
 }
 
 #[test]
@@ -170,22 +101,8 @@ fn closed_gop() {
     run(
         "cgop.m2v",
         SRC,
-        &[
-            "-c:v",
-            "mpeg2video",
-            "-b:v",
-            "1500k",
-            "-g",
-            "9",
-            "-bf",
-            "2",
-            "-flags",
-            "+cgop",
-            "-sc_threshold",
-            "1000000000",
-            "-f",
-            "mpeg2video",
-        ],
+        "mpeg2video",
+        "-b:v 1500k -g 9 -bf 2 -flags +cgop -sc_threshold 1000000000",
     );
 }
 
@@ -194,20 +111,8 @@ fn no_b_frames_high_motion_range() {
     run(
         "ponly.m2v",
         "testsrc2=size=352x288:rate=25:duration=1,scroll=h=0.05:v=0.03",
-        &[
-            "-c:v",
-            "mpeg2video",
-            "-q:v",
-            "6",
-            "-g",
-            "25",
-            "-bf",
-            "0",
-            "-me_range",
-            "64",
-            "-f",
-            "mpeg2video",
-        ],
+        "mpeg2video",
+        "-q:v 6 -g 25 -bf 0 -me_range 64",
     );
 }
 
@@ -216,18 +121,8 @@ fn odd_size_cropping() {
     run(
         "odd.m2v",
         "testsrc2=size=350x286:rate=25:duration=1",
-        &[
-            "-c:v",
-            "mpeg2video",
-            "-q:v",
-            "4",
-            "-g",
-            "12",
-            "-bf",
-            "2",
-            "-f",
-            "mpeg2video",
-        ],
+        "mpeg2video",
+        "-q:v 4 -g 12 -bf 2",
     );
 }
 
@@ -236,58 +131,23 @@ fn hd_1080() {
     run(
         "hd.m2v",
         "testsrc2=size=1920x540:rate=50:duration=0.32,tinterlace=merge",
-        &[
-            "-c:v",
-            "mpeg2video",
-            "-b:v",
-            "15M",
-            "-g",
-            "12",
-            "-bf",
-            "2",
-            "-flags",
-            "+ildct+ilme",
-            "-f",
-            "mpeg2video",
-        ],
+        "mpeg2video",
+        "-b:v 15M -g 12 -bf 2 -flags +ildct+ilme",
     );
 }
 
 #[test]
 fn mpeg1() {
-    run(
-        "mpeg1.m1v",
-        SRC,
-        &[
-            "-c:v",
-            "mpeg1video",
-            "-q:v",
-            "4",
-            "-g",
-            "12",
-            "-bf",
-            "2",
-            "-f",
-            "mpeg1video",
-        ],
-    );
+    run("mpeg1.m1v", SRC, "mpeg1video", "-q:v 4 -g 12 -bf 2");
 }
 
 #[test]
 fn chroma_422_is_unsupported() {
-    let p = make_es(
+    let p = encoded(
         "c422.m2v",
         "testsrc2=size=176x144:rate=25:duration=0.2",
-        &[
-            "-c:v",
-            "mpeg2video",
-            "-pix_fmt",
-            "yuv422p",
-            "-q:v",
-            "4",
-            "-f",
-            "mpeg2video",
-        ],
+        "mpeg2video",
+        "-pix_fmt yuv422p -q:v 4",
     );
     let es = std::fs::read(p).unwrap();
     let units = split_units(&es);
@@ -333,18 +193,8 @@ fn mpeg2enc_dual_prime_bottom_field_first() {
 
 // ---- robustness ----
 
-const PROG_ARGS: &[&str] = &[
-    "-c:v",
-    "mpeg2video",
-    "-q:v",
-    "4",
-    "-g",
-    "12",
-    "-bf",
-    "2",
-    "-f",
-    "mpeg2video",
-];
+const PROG: &str = "-q:v 4 -g 12 -bf 2";
+
 fn count_start_codes(d: &[u8]) -> usize {
     d.windows(3).filter(|w| w == &[0, 0, 1]).count()
 }
@@ -393,27 +243,13 @@ fn corrupt_and_check(name: &str, es: &[u8]) {
 
 #[test]
 fn corrupted_slices() {
-    let p = make_es("prog.m2v", SRC, PROG_ARGS);
+    let p = encoded("prog.m2v", SRC, "mpeg2video", PROG);
     corrupt_and_check("prog.m2v", &std::fs::read(p).unwrap());
-    let p = make_es(
+    let p = encoded(
         "ilace_tff.m2v",
         "testsrc2=size=352x144:rate=50:duration=2,tinterlace=merge",
-        &[
-            "-c:v",
-            "mpeg2video",
-            "-q:v",
-            "4",
-            "-g",
-            "12",
-            "-bf",
-            "2",
-            "-flags",
-            "+ildct+ilme",
-            "-top",
-            "1",
-            "-f",
-            "mpeg2video",
-        ],
+        "mpeg2video",
+        "-q:v 4 -g 12 -bf 2 -flags +ildct+ilme -top 1",
     );
     corrupt_and_check("ilace_tff.m2v", &std::fs::read(p).unwrap());
     corrupt_and_check(
@@ -428,7 +264,7 @@ fn corrupted_slices() {
 
 #[test]
 fn truncated_units() {
-    let p = make_es("prog.m2v", SRC, PROG_ARGS);
+    let p = encoded("prog.m2v", SRC, "mpeg2video", PROG);
     let es = std::fs::read(p).unwrap();
     let units = split_units(&es);
     let mut d = Decoder::new();
@@ -447,7 +283,7 @@ fn truncated_units() {
 
 #[test]
 fn start_at_second_gop() {
-    let p = make_es("prog.m2v", SRC, PROG_ARGS);
+    let p = encoded("prog.m2v", SRC, "mpeg2video", PROG);
     let es = std::fs::read(&p).unwrap();
     let units = split_units(&es);
     let gops: Vec<usize> = units
@@ -485,7 +321,7 @@ fn start_at_second_gop() {
 
 #[test]
 fn missing_references_after_reset() {
-    let p = make_es("prog.m2v", SRC, PROG_ARGS);
+    let p = encoded("prog.m2v", SRC, "mpeg2video", PROG);
     let es = std::fs::read(p).unwrap();
     let units = split_units(&es);
     let mut d = Decoder::new();

@@ -540,10 +540,7 @@ impl AccessUnitSplitter {
             offset,
             damaged,
         };
-        let mut nals = Vec::new();
-        self.input
-            .push(data, meta, &mut |nal, meta| nals.push((nal.to_vec(), meta)));
-        for (nal, meta) in nals {
+        for (nal, meta) in self.input.push_collect(data, meta) {
             self.process_nal(&nal, meta);
         }
     }
@@ -594,30 +591,10 @@ impl AccessUnitSplitter {
         let first_byte = nal[0];
         let nal_type = first_byte & 0x1f;
         let offset = meta.map_or(0, |m| m.offset);
-        let unit = self.current.get_or_insert_with(|| AccessUnit {
-            data: Vec::new(),
-            pts: None,
-            dts: None,
-            offset,
-            random_access: RandomAccess::No,
-            is_reference: false,
-            interlaced: false,
-            bottom_field_first: false,
-            damaged: false,
-        });
-        if let Some(meta) = meta {
-            // A PES timestamp belongs to the unit whose picture follows it:
-            // some streams trail an SEI after the previous picture's slices,
-            // so the unit may already hold NALs without a timestamp. (The
-            // second field's own PES timestamp, when it has one, is the
-            // field's, not the frame's.)
-            if unit.pts.is_none() && unit.dts.is_none() && !self.has_slice {
-                unit.pts = meta.pts;
-                unit.dts = meta.dts;
-                unit.offset = meta.offset;
-            }
-            unit.damaged |= meta.damaged;
-        }
+        let unit = self
+            .current
+            .get_or_insert_with(|| AccessUnit::starting_at(offset));
+        unit.note_pes(meta, !self.has_slice);
         unit.data.extend_from_slice(&[0, 0, 0, 1]);
         unit.data.extend_from_slice(nal);
         match nal_type {
@@ -764,10 +741,7 @@ impl AccessUnitSplitter {
 
     /// Signals the end of the stream.
     pub fn finish(&mut self) {
-        let mut last = None;
-        self.input
-            .finish(&mut |nal, meta| last = Some((nal.to_vec(), meta)));
-        if let Some((nal, meta)) = last {
+        if let Some((nal, meta)) = self.input.finish_collect() {
             self.process_nal(&nal, meta);
         }
         for (nal, meta) in std::mem::take(&mut self.held_nals) {

@@ -134,26 +134,10 @@ impl HevcParser {
         if base_layer && self.has_picture && (starts_access_unit(nal_type) || first_slice) {
             self.finish_current();
         }
-        let unit = self.current.get_or_insert_with(|| AccessUnit {
-            data: Vec::new(),
-            pts: None,
-            dts: None,
-            offset: meta.map_or(0, |m| m.offset),
-            random_access: RandomAccess::No,
-            is_reference: false,
-            interlaced: false,
-            bottom_field_first: false,
-            damaged: false,
-        });
-        if let Some(meta) = meta {
-            // The PES timestamp belongs to the unit whose picture follows it.
-            if unit.pts.is_none() && unit.dts.is_none() && !self.has_picture {
-                unit.pts = meta.pts;
-                unit.dts = meta.dts;
-                unit.offset = meta.offset;
-            }
-            unit.damaged |= meta.damaged;
-        }
+        let unit = self
+            .current
+            .get_or_insert_with(|| AccessUnit::starting_at(meta.map_or(0, |m| m.offset)));
+        unit.note_pes(meta, !self.has_picture);
         unit.data.extend_from_slice(&[0, 0, 0, 1]);
         unit.data.extend_from_slice(nal);
         if !base_layer {
@@ -257,19 +241,13 @@ fn sps_format(sps: &rusty_h265::ps::Sps) -> Result<StreamFormat> {
 
 impl VideoParser for HevcParser {
     fn push(&mut self, data: &[u8], meta: PesMeta) {
-        let mut nals = Vec::new();
-        self.input
-            .push(data, meta, &mut |nal, meta| nals.push((nal.to_vec(), meta)));
-        for (nal, meta) in nals {
+        for (nal, meta) in self.input.push_collect(data, meta) {
             self.process_nal(&nal, meta);
         }
     }
 
     fn finish(&mut self) {
-        let mut last = None;
-        self.input
-            .finish(&mut |nal, meta| last = Some((nal.to_vec(), meta)));
-        if let Some((nal, meta)) = last {
+        if let Some((nal, meta)) = self.input.finish_collect() {
             self.process_nal(&nal, meta);
         }
         self.finish_current();

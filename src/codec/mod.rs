@@ -108,6 +108,40 @@ pub struct AccessUnit {
     pub damaged: bool,
 }
 
+impl AccessUnit {
+    /// An empty unit whose first bytes came from the PES at `offset`.
+    pub fn starting_at(offset: u64) -> Self {
+        AccessUnit {
+            data: Vec::new(),
+            pts: None,
+            dts: None,
+            offset,
+            random_access: RandomAccess::No,
+            is_reference: false,
+            interlaced: false,
+            bottom_field_first: false,
+            damaged: false,
+        }
+    }
+
+    /// Notes the PES a piece of this unit came from. A PES timestamp belongs
+    /// to the unit whose picture follows it: some streams trail an SEI after
+    /// the previous picture, so a unit may hold pieces without one before its
+    /// picture starts (`before_picture`). A second field's own timestamp is
+    /// the field's, not the frame's. Damage always counts.
+    pub fn note_pes(&mut self, meta: Option<PesMeta>, before_picture: bool) {
+        let Some(meta) = meta else {
+            return;
+        };
+        if self.pts.is_none() && self.dts.is_none() && before_picture {
+            self.pts = meta.pts;
+            self.dts = meta.dts;
+            self.offset = meta.offset;
+        }
+        self.damaged |= meta.damaged;
+    }
+}
+
 /// The stream-wide picture format, from the sequence-level headers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct StreamFormat {

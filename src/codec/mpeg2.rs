@@ -231,25 +231,10 @@ impl Mpeg2Parser {
         if opens_unit && !self.pictures.is_empty() && !second_field {
             self.finish_current();
         }
-        let unit = self.current.get_or_insert_with(|| AccessUnit {
-            data: Vec::new(),
-            pts: None,
-            dts: None,
-            offset: meta.map_or(0, |m| m.offset),
-            random_access: RandomAccess::No,
-            is_reference: false,
-            interlaced: false,
-            bottom_field_first: false,
-            damaged: false,
-        });
-        if let Some(meta) = meta {
-            if unit.pts.is_none() && unit.dts.is_none() && self.pictures.is_empty() {
-                unit.pts = meta.pts;
-                unit.dts = meta.dts;
-                unit.offset = meta.offset;
-            }
-            unit.damaged |= meta.damaged;
-        }
+        let unit = self
+            .current
+            .get_or_insert_with(|| AccessUnit::starting_at(meta.map_or(0, |m| m.offset)));
+        unit.note_pes(meta, self.pictures.is_empty());
         unit.data.extend_from_slice(&[0, 0, 1]);
         unit.data.extend_from_slice(payload);
         match code {
@@ -343,19 +328,13 @@ impl Mpeg2Parser {
 
 impl VideoParser for Mpeg2Parser {
     fn push(&mut self, data: &[u8], meta: PesMeta) {
-        let mut units = Vec::new();
-        self.input
-            .push(data, meta, &mut |u, meta| units.push((u.to_vec(), meta)));
-        for (payload, meta) in units {
+        for (payload, meta) in self.input.push_collect(data, meta) {
             self.process(&payload, meta);
         }
     }
 
     fn finish(&mut self) {
-        let mut last = None;
-        self.input
-            .finish(&mut |u, meta| last = Some((u.to_vec(), meta)));
-        if let Some((payload, meta)) = last {
+        if let Some((payload, meta)) = self.input.finish_collect() {
             self.process(&payload, meta);
         }
         self.end_sequence_header();

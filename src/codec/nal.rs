@@ -205,6 +205,20 @@ impl StartCodeStream {
         }
     }
 
+    /// [`push`](Self::push), collecting the units.
+    pub fn push_collect(&mut self, data: &[u8], meta: PesMeta) -> Vec<(Vec<u8>, Option<PesMeta>)> {
+        let mut units = Vec::new();
+        self.push(data, meta, &mut |u, meta| units.push((u.to_vec(), meta)));
+        units
+    }
+
+    /// [`finish`](Self::finish), returning the pending unit.
+    pub fn finish_collect(&mut self) -> Option<(Vec<u8>, Option<PesMeta>)> {
+        let mut last = None;
+        self.finish(&mut |u, meta| last = Some((u.to_vec(), meta)));
+        last
+    }
+
     /// Ends the stream: gives the pending unit.
     pub fn finish(&mut self, out: &mut dyn FnMut(&[u8], Option<PesMeta>)) {
         if let Some(start) = self.unit_start.take() {

@@ -47,15 +47,7 @@ pub fn ffmpeg_decode(path: &Path, w: usize, h: usize) -> Vec<RawFrame> {
     let o = Command::new("ffmpeg")
         .args(["-v", "error", "-i"])
         .arg(path)
-        .args([
-            "-fps_mode",
-            "passthrough",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "yuv420p",
-            "-",
-        ])
+        .args("-fps_mode passthrough -f rawvideo -pix_fmt yuv420p -".split(' '))
         .output()
         .expect("run ffmpeg");
     assert!(

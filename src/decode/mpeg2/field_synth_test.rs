@@ -308,15 +308,7 @@ fn ffmpeg_raw(path: &std::path::Path) -> Vec<u8> {
     let o = Command::new("ffmpeg")
         .args(["-v", "error", "-i"])
         .arg(path)
-        .args([
-            "-fps_mode",
-            "passthrough",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "yuv420p",
-            "-",
-        ])
+        .args("-fps_mode passthrough -f rawvideo -pix_fmt yuv420p -".split(' '))
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
