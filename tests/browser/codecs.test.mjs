@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withPage, corpus, repo, dropFile } from './harness.mjs';
 
-const frames = (file) => Number(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0',
-  '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file]).toString().trim().split('\n')[0]);
-const videoCodec = (file) => execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries',
-  'stream=codec_name', '-of', 'csv=p=0', file]).toString().trim();
+/** One field of the first video stream, from ffprobe. */
+const probe = (file, field, extra = []) => execFileSync('ffprobe', ['-v', 'error', ...extra, '-select_streams', 'v:0',
+  '-show_entries', `stream=${field}`, '-of', 'default=nw=1:nk=1', file]).toString().trim().split('\n')[0].trim();
+const frames = (file) => Number(probe(file, 'nb_read_frames', ['-count_frames']));
+const videoCodec = (file) => probe(file, 'codec_name');
 
 const CASES = [
   // 854x480 HEVC Main, 30 frames, to AV1 (the default mode).
