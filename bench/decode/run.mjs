@@ -91,7 +91,7 @@ const md = [
   `Inputs: ffmpeg \`testsrc2\`, ${seconds} s at 25 fps each; one thread; every chunk's units decoded (warm-up included), no encoding.`,
   'Chromium: Debian\'s, headless, the package\'s wasm in the page.',
   '',
-  '| input | codec | size | pictures | native fps | Chromium fps | Chromium / native |',
+  '| input | codec | size | pictures decoded (with warm-up) | native fps | Chromium fps | Chromium / native |',
   '|---|---|---|---:|---:|---:|---:|',
   ...rows.map((r) => `| ${r.name} | ${r.codec} | ${r.width}x${r.height} | ${r.pictures} | ${r.native.toFixed(1)} | ${r.wasm.toFixed(1)} | ${(r.wasm / r.native).toFixed(2)} |`),
   '',
