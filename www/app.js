@@ -55,6 +55,7 @@ const HINTS = {
   Malformed: 'The file looks damaged or truncated.',
   UnsupportedFeature: 'The file uses a video or audio feature Fanout does not handle yet.',
   InvalidSettings: 'Check the settings on the left and try again.',
+  StorageFull: 'There is not enough storage for the output. Free some disk space (or site data) and try again.',
   WorkerCrashed: 'A worker stopped unexpectedly (often out of memory). Try fewer workers or shorter chunks.',
 };
 
@@ -169,6 +170,8 @@ syncOutputs();
 let current = null; // { id, controller, file }
 let runCounter = 0;
 let resultUrl = null;
+// Deletes the OPFS file behind the current result (see transcode()'s `release`).
+let releaseResult = null;
 let tiles = []; // per chunk index: { el, fill, worker, range, lastState, lastWorker, ... }
 let laneEls = [];
 
@@ -205,6 +208,8 @@ function clearResult() {
     URL.revokeObjectURL(resultUrl);
     resultUrl = null;
   }
+  releaseResult?.();
+  releaseResult = null;
   els.download.removeAttribute('href');
   els.summary.replaceChildren();
 }
@@ -466,14 +471,18 @@ async function start(file, run) {
   els.filename.textContent = `${file.name} · ${bytes(file.size)}`;
   els.download.setAttribute('download', outputName(file.name));
   try {
-    const { blob, stats } = await transcode(file, {
+    const { blob, stats, release } = await transcode(file, {
       ...settings,
       signal: run.controller.signal,
       onProgress: (p) => {
         if (current === run) renderProgress(p);
       },
     });
-    if (current !== run) return;
+    if (current !== run) {
+      release();
+      return;
+    }
+    releaseResult = release;
     resultUrl = URL.createObjectURL(blob);
     els.result.src = resultUrl;
     els.download.href = resultUrl;

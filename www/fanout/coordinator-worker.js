@@ -3,6 +3,7 @@
 // only when asked for more chunks, so memory stays bounded by the chunks in
 // flight however long the input is.
 import init, { WasmAnalyzer, WasmAssembler } from './pkg/fanout.js';
+import { openSpoolWriter } from './spool.js';
 
 const PIECE = 4 * 1024 * 1024;
 
@@ -14,6 +15,8 @@ let eof = false;
 let planned = 0;
 let wanted = 0;
 let reading = false;
+// Where the payload goes: an OPFS file (the default), or to the main thread.
+let spool = null;
 // Milliseconds spent demuxing, planning and muxing: the part that does not fan out.
 let serialMs = 0;
 /** Runs `f`, counting its time as serial work. */
@@ -26,9 +29,14 @@ function serial(f) {
   }
 }
 
-/** Sends payload bytes that became ready; `ack` answers an 'encoded' message. */
+/** Spools (or sends) payload bytes that became ready; `ack` answers an 'encoded' message. */
 function postPart(part, ack) {
-  if (part.byteLength > 0 || ack) self.postMessage({ type: 'part', part: part.buffer, ack }, [part.buffer]);
+  if (spool) {
+    if (part.byteLength > 0) spool.write(part);
+    if (ack) self.postMessage({ type: 'part', part: null, ack });
+  } else if (part.byteLength > 0 || ack) {
+    self.postMessage({ type: 'part', part: part.buffer, ack }, [part.buffer]);
+  }
 }
 
 function fail(err) {
@@ -92,6 +100,14 @@ self.onmessage = async ({ data }) => {
       case 'start':
         await init();
         file = data.file;
+        if (data.spool) {
+          try {
+            spool = await openSpoolWriter(data.spool);
+          } catch (err) {
+            // No sync access handles here (older Safari): parts go to the page.
+            self.postMessage({ type: 'no-spool', message: String(err?.message ?? err) });
+          }
+        }
         analyzer = new WasmAnalyzer(JSON.stringify(data.settings));
         self.postMessage({ type: 'started', totalBytes: file.size });
         break;
@@ -106,6 +122,14 @@ self.onmessage = async ({ data }) => {
       case 'finish': {
         const [header, last] = serial(() => assembler.finish(planned));
         const summary = JSON.parse(assembler.summary());
+        if (spool) {
+          spool.write(last);
+          spool.close();
+          spool = null;
+          self.postMessage({ type: 'done', header: header.buffer, last: null, summary, serialSeconds: serialMs / 1000 },
+            [header.buffer]);
+          break;
+        }
         self.postMessage({
           type: 'done', header: header.buffer, last: last.buffer, summary, serialSeconds: serialMs / 1000,
         }, [header.buffer, last.buffer]);

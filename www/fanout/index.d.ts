@@ -95,6 +95,15 @@ export interface TranscodeOptions {
   signal?: AbortSignal;
   /** Called several times a second with the fan-out's state. */
   onProgress?: (progress: Progress) => void;
+  /**
+   * Where the MP4 is built. `'opfs'` (the default where the browser has
+   * OPFS sync access handles): the payload is written to a file in the
+   * Origin Private File System as it is made, and the result `Blob` is
+   * backed by that file, so memory does not grow with the output.
+   * `'memory'`: the parts are kept in memory (small outputs, or browsers
+   * without OPFS).
+   */
+  output?: 'opfs' | 'memory';
 }
 
 /** What a finished transcode reports (the CLI's `--json`, in camelCase). */
@@ -158,11 +167,23 @@ export class TranscodeError extends Error {
   kind:
     | 'NotTransportStream' | 'NoVideo' | 'UnsupportedCodec' | 'UnsupportedFeature'
     | 'NoDecodableFrame' | 'Malformed' | 'InvalidSettings' | 'Cancelled'
-    | 'WorkerCrashed' | 'Error';
+    | 'WorkerCrashed' | 'StorageFull' | 'Error';
 }
 
 /** Transcodes `input` (a `File` or `Blob`, read in slices) to an MP4 `Blob`. */
 export function transcode(
   input: Blob,
   options?: TranscodeOptions,
-): Promise<{ blob: Blob; stats: Stats }>;
+): Promise<TranscodeResult>;
+
+export interface TranscodeResult {
+  /** The MP4 (disk-backed with `output: 'opfs'`). */
+  blob: Blob;
+  stats: Stats;
+  output: 'opfs' | 'memory';
+  /**
+   * Deletes the OPFS file behind `blob` (the blob is unusable after). It is
+   * otherwise removed by the first transcode after this page has closed.
+   */
+  release(): Promise<void> | undefined;
+}

@@ -1,4 +1,5 @@
 // Fanout's browser API: transcode(blob, options) → { blob, stats }.
+import { canSpool, claimSpool } from './spool.js';
 //
 // Main thread = a small scheduler. A coordinator worker reads, demuxes,
 // plans and muxes; a pool of chunk workers (one wasm instance each, so each
@@ -16,7 +17,7 @@ export class TranscodeError extends Error {
 
 const TYPED = new Set([
   'NotTransportStream', 'NoVideo', 'UnsupportedCodec', 'UnsupportedFeature',
-  'NoDecodableFrame', 'Malformed', 'InvalidSettings', 'Cancelled',
+  'NoDecodableFrame', 'Malformed', 'InvalidSettings', 'Cancelled', 'StorageFull',
 ]);
 
 const camel = (s) => s.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
@@ -90,7 +91,7 @@ const newCoordinator = () => new Worker(new URL('./coordinator-worker.js', impor
 const newChunkWorker = () => new Worker(new URL('./chunk-worker.js', import.meta.url), { type: 'module' });
 
 /** Transcodes `input` (a File or Blob, read in slices) to an MP4 Blob. */
-export function transcode(input, options = {}) {
+export async function transcode(input, options = {}) {
   const workerCount = Math.max(1, Math.floor(options.workers ?? globalThis.navigator?.hardwareConcurrency ?? 2));
   const signal = options.signal;
   const onProgress = options.onProgress ?? (() => {});
@@ -101,7 +102,24 @@ export function transcode(input, options = {}) {
     return Promise.reject(err);
   }
   if (signal?.aborted) return Promise.reject(new TranscodeError('Cancelled', 'cancelled'));
+  const output = options.output ?? (canSpool() ? 'opfs' : 'memory');
+  if (output !== 'opfs' && output !== 'memory') {
+    return Promise.reject(new TranscodeError('InvalidSettings', `output must be 'opfs' or 'memory', not ${output}`));
+  }
+  if (output === 'opfs' && !canSpool()) {
+    return Promise.reject(new TranscodeError('InvalidSettings', "output 'opfs': this browser has no Origin Private File System"));
+  }
+  // Room for the output: a copy is about the input's size; re-encodes are
+  // smaller (AV1 and H.264 at the defaults come out well under the input).
+  const expected = (options.video ?? 'av1') === 'copy' ? input.size * 1.05 : input.size * 0.6;
+  const spool = output === 'opfs'
+    ? await claimSpool(expected).catch((err) => { throw new TranscodeError(err.kind ?? 'Error', err.message); })
+    : null;
+  return run(input, settings, workerCount, signal, onProgress, spool);
+}
 
+function run(input, settings, workerCount, signal, onProgress, claimed) {
+  let spool = claimed;
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const coordinator = newCoordinator();
@@ -134,6 +152,8 @@ export function transcode(input, options = {}) {
       if (settled) return;
       settled = true;
       cleanup();
+      // Cancel or failure: no partial output is left behind.
+      spool?.remove();
       reject(err);
     };
     const onAbort = () => fail(new TranscodeError('Cancelled', 'cancelled'));
@@ -277,6 +297,11 @@ export function transcode(input, options = {}) {
     coordinator.onmessage = ({ data }) => {
       if (settled) return;
       switch (data.type) {
+        case 'no-spool':
+          // The worker cannot write OPFS files: keep the parts in memory.
+          spool.remove();
+          spool = null;
+          break;
         case 'started':
           pull();
           break;
@@ -315,26 +340,13 @@ export function transcode(input, options = {}) {
           maybeFinish();
           break;
         case 'part':
-          if (data.part.byteLength > 0) parts.push(data.part);
+          if (data.part?.byteLength > 0) parts.push(data.part);
           if (data.ack) muxed += 1;
           maybeFinish();
           break;
         case 'done': {
           settled = true;
-          const blob = new Blob([data.header, ...parts, data.last], { type: 'video/mp4' });
-          const summary = data.summary;
-          summary.wall_seconds = (performance.now() - started) / 1000;
-          summary.input_bytes = input.size;
-          summary.skipped_leading_frames = skipped;
-          summary.warnings = [...warnings, ...(summary.warnings ?? [])];
-          timeline.sort((a, b) => a.index - b.index);
-          const stats = {
-            ...camelKeys(summary), workers: workerCount, peakWorkerMemory,
-            timeline, serialSeconds: data.serialSeconds ?? null,
-          };
-          report('done', true);
-          cleanup();
-          resolve({ blob, stats });
+          finishDone(data);
           break;
         }
         case 'error':
@@ -343,6 +355,37 @@ export function transcode(input, options = {}) {
       }
     };
 
-    coordinator.postMessage({ type: 'start', file: input, settings });
+    // The result: disk-backed from the spool (header + payload file), or
+    // from the parts in memory.
+    const finishDone = async (data) => {
+      let blob;
+      try {
+        blob = spool
+          ? new Blob([data.header, await spool.file()], { type: 'video/mp4' })
+          : new Blob([data.header, ...parts, data.last], { type: 'video/mp4' });
+      } catch (err) {
+        cleanup();
+        spool?.remove();
+        reject(new TranscodeError('Error', `the output could not be read back: ${err.message}`));
+        return;
+      }
+      const summary = data.summary;
+      summary.wall_seconds = (performance.now() - started) / 1000;
+      summary.input_bytes = input.size;
+      summary.skipped_leading_frames = skipped;
+      summary.warnings = [...warnings, ...(summary.warnings ?? [])];
+      timeline.sort((a, b) => a.index - b.index);
+      const stats = {
+        ...camelKeys(summary), workers: workerCount, peakWorkerMemory,
+        timeline, serialSeconds: data.serialSeconds ?? null,
+      };
+      report('done', true);
+      cleanup();
+      // The spool's lock stays held while this page lives (the Blob reads
+      // the file); `release()` deletes it sooner.
+      resolve({ blob, stats, output: spool ? 'opfs' : 'memory', release: () => spool?.remove() });
+    };
+
+    coordinator.postMessage({ type: 'start', file: input, settings, spool: spool?.name ?? null });
   });
 }
