@@ -222,6 +222,13 @@ pub fn transcode<R: Read, S: Sink>(
         if !reading && queue.is_empty() && in_flight.is_empty() {
             break;
         }
+        if !reading && assembler.is_none() && !queue.is_empty() {
+            // Chunks but no stream format: cannot happen (the analyzer skips
+            // units before the format is known); fail rather than spin.
+            return Err(Error::NoDecodableFrame(
+                "no usable sequence header for the planned chunks".into(),
+            ));
+        }
     }
     on_progress(&progress);
     let assembler =

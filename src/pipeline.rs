@@ -216,7 +216,16 @@ impl Analyzer {
         if self.planner.stats().frames == 0 {
             let mut why =
                 String::from("the video stream holds no picture a decoder can start from");
-            if self.planner.stats().skipped_leading_frames > 0 {
+            let skipped = self.planner.stats().skipped_leading_frames;
+            if self.job_settings.is_none() && skipped > 0 {
+                let codec = self
+                    .selection
+                    .as_ref()
+                    .map_or("video", |s| s.video_codec.name());
+                why = format!(
+                    "{skipped} frames found, but no usable {codec} sequence header (SPS/sequence header missing or damaged)"
+                );
+            } else if skipped > 0 {
                 why = format!(
                     "{} frames found, but none is a random-access point (IDR or recovery point)",
                     self.planner.stats().skipped_leading_frames
@@ -437,6 +446,12 @@ impl Analyzer {
             if pts >= limit {
                 return;
             }
+        }
+        // No usable sequence header yet (damaged or missing): nothing can
+        // decode this unit, and a chunk without job settings could never run.
+        if self.job_settings.is_none() {
+            self.planner.skip_undecodable();
+            return;
         }
         let version = parser.parameter_sets_version();
         if self.params_version != Some(version) {

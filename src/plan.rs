@@ -219,6 +219,12 @@ impl ChunkPlanner {
             + self.ready.iter().map(Chunk::byte_len).sum::<usize>()
     }
 
+    /// Counts a unit that cannot be planned (it came before any usable
+    /// sequence header, so nothing can decode it).
+    pub fn skip_undecodable(&mut self) {
+        self.stats.skipped_leading_frames += 1;
+    }
+
     /// Counters so far.
     pub fn stats(&self) -> PlanStats {
         self.stats

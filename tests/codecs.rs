@@ -310,3 +310,20 @@ fn mpeg2_copy_is_refused_with_a_named_error() {
     }
     assert!(!output.exists());
 }
+
+#[test]
+fn a_stream_whose_sequence_header_is_damaged_fails_by_name_without_hanging() {
+    // The corpus' HEVC clip with 200 random bytes replaced (found by a
+    // mutation run): its SPS no longer parses. Units planned without a
+    // stream format once made the CLI spin forever.
+    let input = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/damaged/hevc-damaged-sps.ts");
+    for (name, settings) in [("damaged-sps-copy", copy()), ("damaged-sps-av1", av1())] {
+        match transcode(&input, name, &settings, 2).1 {
+            Err(fanout::Error::NoDecodableFrame(m)) => {
+                assert!(m.contains("sequence header"), "{m}")
+            }
+            other => panic!("{name}: expected NoDecodableFrame, got {other:?}"),
+        }
+    }
+}
