@@ -160,12 +160,7 @@ fn copy_chunk(chunk: &Chunk, codec: VideoCodecId) -> Result<EncodedChunk> {
             hvcc_from_parameter_sets(&chunk.parameter_sets)?,
             hevc_annex_b_to_length_prefixed,
         ),
-        other => {
-            return Err(Error::InvalidSettings(format!(
-                "{} cannot be copied into MP4: use av1 or h264",
-                other.name()
-            )))
-        }
+        other => return Err(other.copy_refusal()),
     };
     let mut samples: Vec<Sample> = chunk
         .units

@@ -337,13 +337,8 @@ impl Analyzer {
             match event {
                 DemuxEvent::Selected(selection) => {
                     let codec = selection.video_codec;
-                    if self.settings.video == VideoMode::Copy
-                        && matches!(codec, VideoCodecId::Mpeg2 | VideoCodecId::Mpeg1)
-                    {
-                        return Err(Error::InvalidSettings(format!(
-                            "{} cannot be copied into an MP4 that browsers play: use av1 or h264",
-                            codec.name()
-                        )));
+                    if self.settings.video == VideoMode::Copy && !codec.copies_into_mp4() {
+                        return Err(codec.copy_refusal());
                     }
                     self.parser = parser_for(codec);
                     self.audio.select(&selection.audio);

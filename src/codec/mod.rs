@@ -58,6 +58,20 @@ impl VideoCodecId {
         }
     }
 
+    /// Copy mode can keep it: MP4 has a sample entry for it that browsers
+    /// play (MPEG-1/2 video in MP4 plays nowhere that matters).
+    pub fn copies_into_mp4(self) -> bool {
+        matches!(self, Self::H264 | Self::Hevc)
+    }
+
+    /// Why copy mode refuses it.
+    pub fn copy_refusal(self) -> crate::Error {
+        crate::Error::InvalidSettings(format!(
+            "{} cannot be copied into an MP4 that browsers play: use av1 or h264",
+            self.name()
+        ))
+    }
+
     /// Fanout has a parser and a decoder for it.
     pub fn is_supported(self) -> bool {
         matches!(self, Self::H264 | Self::Hevc | Self::Mpeg2 | Self::Mpeg1)

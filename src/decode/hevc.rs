@@ -98,11 +98,28 @@ fn to_picture(frame: &Frame) -> Picture {
         let (x0, y0, w, h) = (cx >> shift, cy >> shift, cw >> shift, ch >> shift);
         (y0..y0 + h).map(move |y| &plane.data[y * plane.stride + x0..][..w])
     };
+    // Row by row into buffers sized once (a per-sample iterator over the
+    // whole plane costs reallocations and defeats vectorisation).
+    let size = |i: usize| {
+        if i == 0 {
+            cw * ch
+        } else {
+            (cw >> 1) * (ch >> 1)
+        }
+    };
     let planes = if p.bit_depth_luma > 8 {
-        let take = |i| rows(i).flatten().copied().collect::<Vec<u16>>();
+        let take = |i| {
+            let mut out = Vec::with_capacity(size(i));
+            rows(i).for_each(|row| out.extend_from_slice(row));
+            out
+        };
         Planes::U16([take(0), take(1), take(2)])
     } else {
-        let take = |i| rows(i).flatten().map(|&v| v as u8).collect::<Vec<u8>>();
+        let take = |i| {
+            let mut out = Vec::with_capacity(size(i));
+            rows(i).for_each(|row| out.extend(row.iter().map(|&v| v as u8)));
+            out
+        };
         Planes::U8([take(0), take(1), take(2)])
     };
     Picture {
