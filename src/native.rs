@@ -137,7 +137,7 @@ pub fn transcode<R: Read, S: Sink>(
             if let (Some(job), false) = (analyzer.job_settings(), queue.is_empty() && reading) {
                 let audio = analyzer.audio_info();
                 let make_sink = make_sink.take().expect("sink made once");
-                assembler = Some(Assembler::new(make_sink()?, job, audio));
+                assembler = Some(Assembler::new(make_sink()?, job, audio, settings.container));
             }
         }
         if let Some(asm) = &mut assembler {

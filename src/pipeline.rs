@@ -14,7 +14,9 @@ use crate::demux::{DemuxEvent, StreamSelection, TsDemuxer};
 use crate::encode::{Av1Settings, VideoFormat};
 use crate::error::{Error, Result, Warning};
 use crate::job::{Deinterlace, EncodedChunk, JobSettings, JobStats, VideoMode};
+use crate::mux::mp4::fragmented::FragmentedMp4Muxer;
 use crate::mux::mp4::{AudioTrack, Mp4Muxer, VideoCodec, VideoTrack};
+use crate::mux::Container;
 use crate::plan::{Chunk, ChunkPlanner, Continuity, PlanStats, TICKS_PER_SECOND};
 use crate::sink::Sink;
 
@@ -35,6 +37,9 @@ pub struct Settings {
     pub duration_limit: Option<f64>,
     #[serde(default)]
     pub audio: AudioSettings,
+    /// Fast-start MP4 or fragmented MP4.
+    #[serde(default)]
+    pub container: Container,
 }
 
 impl Default for Settings {
@@ -46,6 +51,7 @@ impl Default for Settings {
             deinterlace: Deinterlace::Auto,
             duration_limit: None,
             audio: AudioSettings::default(),
+            container: Container::Mp4,
         }
     }
 }
@@ -585,13 +591,88 @@ fn chunk_end(chunk: &EncodedChunk, fallback: i64) -> i64 {
         .unwrap_or(fallback)
 }
 
+/// The assembler's muxer: the fast-start one indexes samples whose bytes go
+/// straight to the sink; the fragmented one holds a fragment's bytes until
+/// its `moof` can be written.
+enum Muxer {
+    FastStart(Mp4Muxer),
+    Fragmented(FragmentedMp4Muxer),
+}
+
+fn mux_error(e: crate::mux::mp4::MuxError) -> Error {
+    Error::Mux(e.to_string())
+}
+
+impl Muxer {
+    fn add_video(
+        &mut self,
+        sink: &mut impl Sink,
+        data: &[u8],
+        dts: i64,
+        pts: i64,
+        sync: bool,
+    ) -> Result<()> {
+        match self {
+            Muxer::FastStart(m) => {
+                m.add_video_sample(data.len() as u32, dts, pts, sync);
+                sink.write_payload(data)
+            }
+            Muxer::Fragmented(m) => {
+                m.add_video_sample(data, dts, pts, sync);
+                Ok(())
+            }
+        }
+    }
+
+    fn add_audio(
+        &mut self,
+        sink: &mut impl Sink,
+        track: usize,
+        data: &[u8],
+        pts: i64,
+    ) -> Result<()> {
+        match self {
+            Muxer::FastStart(m) => {
+                m.add_audio_sample_to(track, data.len() as u32, pts);
+                sink.write_payload(data)
+            }
+            Muxer::Fragmented(m) => m.add_audio_sample_to(track, data, pts).map_err(mux_error),
+        }
+    }
+
+    /// A chunk is complete: the fragmented file writes what became final.
+    fn end_chunk(&mut self, sink: &mut impl Sink) -> Result<()> {
+        match self {
+            Muxer::FastStart(_) => Ok(()),
+            Muxer::Fragmented(m) => sink.write_payload(&m.end_fragment().map_err(mux_error)?),
+        }
+    }
+
+    /// Completes the file; returns its length.
+    fn finish(&mut self, sink: &mut impl Sink) -> Result<u64> {
+        match self {
+            Muxer::FastStart(m) => {
+                let header = m.header().map_err(mux_error)?;
+                sink.finish(&header)?;
+                Ok(header.len() as u64 + m.payload_len())
+            }
+            Muxer::Fragmented(m) => {
+                sink.write_payload(&m.finish().map_err(mux_error)?)?;
+                sink.finish(&[])?;
+                Ok(m.bytes_out())
+            }
+        }
+    }
+}
+
 /// Chunks held while their audio has not arrived (audio that stops early).
 const MAX_CHUNKS_WAITING_FOR_AUDIO: usize = 32;
 
 /// Writes encoded chunks and audio to the MP4 in order.
 pub struct Assembler<S: Sink> {
     sink: S,
-    muxer: Option<Mp4Muxer>,
+    container: Container,
+    muxer: Option<Muxer>,
     job: JobSettings,
     audio_tracks: Vec<AudioTrackInfo>,
     /// Passed-through frames per output track (empty for encoded tracks).
@@ -615,7 +696,12 @@ pub struct Assembler<S: Sink> {
 impl<S: Sink> Assembler<S> {
     /// `audio`: the output's audio tracks (from the analyzer, known by the
     /// time the first chunk is out).
-    pub fn new(sink: S, job: JobSettings, audio: Vec<AudioTrackInfo>) -> Self {
+    pub fn new(
+        sink: S,
+        job: JobSettings,
+        audio: Vec<AudioTrackInfo>,
+        container: Container,
+    ) -> Self {
         let (num, den) = job.format.frame_rate;
         let audio_summary = audio
             .iter()
@@ -630,6 +716,7 @@ impl<S: Sink> Assembler<S> {
             .collect();
         Assembler {
             sink,
+            container,
             muxer: None,
             job,
             audio: audio.iter().map(|_| VecDeque::new()).collect(),
@@ -717,7 +804,7 @@ impl<S: Sink> Assembler<S> {
         Ok(())
     }
 
-    fn muxer(&mut self, chunk: &EncodedChunk) -> Result<&mut Mp4Muxer> {
+    fn muxer(&mut self, chunk: &EncodedChunk) -> Result<&mut Muxer> {
         if self.muxer.is_none() {
             let format = self.job.format;
             let codec = match self.job.video {
@@ -762,7 +849,10 @@ impl<S: Sink> Assembler<S> {
                     priming: a.priming,
                 })
                 .collect();
-            self.muxer = Some(Mp4Muxer::with_audio_tracks(video, audio));
+            self.muxer = Some(match self.container {
+                Container::Mp4 => Muxer::FastStart(Mp4Muxer::with_audio_tracks(video, audio)),
+                Container::Fmp4 => Muxer::Fragmented(FragmentedMp4Muxer::new(video, audio)),
+            });
         }
         Ok(self.muxer.as_mut().expect("created above"))
     }
@@ -773,8 +863,7 @@ impl<S: Sink> Assembler<S> {
             while queue.front().is_some_and(|f| f.pts < limit) {
                 let frame = queue.pop_front().expect("checked");
                 let muxer = self.muxer.as_mut().expect("muxer exists before audio");
-                muxer.add_audio_sample_to(track, frame.data.len() as u32, frame.pts);
-                self.sink.write_payload(&frame.data)?;
+                muxer.add_audio(&mut self.sink, track, &frame.data, frame.pts)?;
                 self.audio_summary[track].frames += 1;
             }
         }
@@ -792,8 +881,7 @@ impl<S: Sink> Assembler<S> {
             }
             let muxer = self.muxer.as_mut().expect("muxer exists before audio");
             for (pts, data) in &segment.frames {
-                muxer.add_audio_sample_to(track, data.len() as u32, *pts);
-                self.sink.write_payload(data)?;
+                muxer.add_audio(&mut self.sink, track, data, *pts)?;
             }
             self.audio_summary[track].frames += segment.frames.len() as u64;
             self.audio_summary[track].damaged_frames += segment.damaged_packets;
@@ -825,16 +913,17 @@ impl<S: Sink> Assembler<S> {
                 _ => sample.dts,
             };
             self.last_dts = Some(dts);
-            muxer.add_video_sample(
-                sample.data.len() as u32,
+            muxer.add_video(
+                &mut self.sink,
+                &sample.data,
                 dts,
                 sample.pts.max(dts),
                 sample.sync,
-            );
-            self.sink.write_payload(&sample.data)?;
+            )?;
             self.first_pts = Some(self.first_pts.map_or(sample.pts, |p| p.min(sample.pts)));
             self.last_pts = self.last_pts.max(sample.pts);
         }
+        muxer.end_chunk(&mut self.sink)?;
         self.stats.frames += chunk.stats.frames;
         self.stats.damaged_frames += chunk.stats.damaged_frames;
         self.stats.replaced_frames += chunk.stats.replaced_frames;
@@ -856,10 +945,8 @@ impl<S: Sink> Assembler<S> {
             return Err(Error::NoDecodableFrame("no chunk produced a frame".into()));
         }
         self.write_audio_before(i64::MAX)?;
-        let muxer = self.muxer.as_ref().expect("checked");
-        let header = muxer.header().map_err(|e| Error::Mux(e.to_string()))?;
-        let output_bytes = header.len() as u64 + muxer.payload_len();
-        self.sink.finish(&header)?;
+        let muxer = self.muxer.as_mut().expect("checked");
+        let output_bytes = muxer.finish(&mut self.sink)?;
         let duration = (self.last_pts - self.first_pts.unwrap_or(0) + self.frame_ticks) as f64
             / TICKS_PER_SECOND as f64;
         let summary = Summary {

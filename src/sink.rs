@@ -2,7 +2,8 @@
 //!
 //! The payload (the `mdat` contents) streams out as chunks finish; the
 //! header (`ftyp`, `moov` and the `mdat` box header) is only known at the
-//! end and goes in front of it. A file sink spools the payload and writes
+//! end and goes in front of it (a fragmented MP4 has no header: it is all
+//! payload). A file sink spools the payload and writes
 //! the header first when done; the browser assembles a `Blob` from the parts.
 
 use crate::error::Result;
@@ -90,6 +91,14 @@ mod file {
                 return Ok(());
             };
             let mut spool = spool.into_inner().map_err(|e| e.into_error())?;
+            if header.is_empty() {
+                // Nothing goes in front (a fragmented file): the spool is
+                // the file.
+                spool.sync_all()?;
+                drop(spool);
+                fs::rename(&self.spool_path, &self.path)?;
+                return Ok(());
+            }
             spool.rewind()?;
             let mut out = BufWriter::new(File::create(&self.path)?);
             out.write_all(header)?;

@@ -189,11 +189,17 @@ pub struct WasmAssembler {
 #[wasm_bindgen]
 impl WasmAssembler {
     #[wasm_bindgen(constructor)]
-    pub fn new(job_settings: &str, audio_info: &str) -> Result<WasmAssembler, JsValue> {
+    /// `container`: `"mp4"` (fast start) or `"fmp4"` (fragmented).
+    pub fn new(
+        job_settings: &str,
+        audio_info: &str,
+        container: &str,
+    ) -> Result<WasmAssembler, JsValue> {
         let job = from_json(job_settings, "job settings")?;
         let audio: Vec<AudioTrackInfo> = from_json(audio_info, "audio info")?;
+        let container = from_json(&format!("{container:?}"), "container")?;
         Ok(WasmAssembler {
-            inner: Some(Assembler::new(PartsSink::default(), job, audio)),
+            inner: Some(Assembler::new(PartsSink::default(), job, audio, container)),
             summary: None,
         })
     }

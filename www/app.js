@@ -18,6 +18,10 @@ const els = {
   workers: $('workers'),
   workersHelp: $('workers-help'),
   video: $('video'),
+  container: $('container'),
+  saveField: $('save-field'),
+  saveTo: $('save-to'),
+  saveHelp: $('save-help'),
   preset: $('preset'),
   settings: $('settings'),
   cancel: $('cancel'),
@@ -128,7 +132,36 @@ function readSettings() {
     chunkSeconds: num(els.chunk, 2, 0.1, 3600),
     workers: Math.round(num(els.workers, cores, 1, 256)),
     video: ['copy', 'h264'].includes(els.video.value) ? els.video.value : 'av1',
+    container: els.container.value === 'fmp4' ? 'fmp4' : 'mp4',
   };
+}
+
+// Where the user asked the next result to be written (showSaveFilePicker,
+// Chromium): picked before the run, because the picker needs a click.
+let saveHandle = null;
+const saveHelpText = els.saveHelp.textContent;
+if (typeof window.showSaveFilePicker === 'function') {
+  els.saveField.hidden = false;
+  els.saveTo.addEventListener('click', async () => {
+    try {
+      saveHandle = await window.showSaveFilePicker({
+        suggestedName: 'output.mp4',
+        types: [{ description: 'MP4 video', accept: { 'video/mp4': ['.mp4'] } }],
+      });
+      els.saveHelp.textContent = `The next transcode is written into ${saveHandle.name}.`;
+      els.saveTo.textContent = 'Choose another file…';
+    } catch (err) {
+      if (err?.name !== 'AbortError') console.warn('save picker:', err);
+    }
+  });
+}
+/** The picked file for this run (used once), or the default (OPFS). */
+function takeSaveTarget() {
+  const handle = saveHandle;
+  saveHandle = null;
+  els.saveHelp.textContent = saveHelpText;
+  els.saveTo.textContent = 'Choose a file…';
+  return handle ?? undefined;
 }
 
 // ---------------------------------------------------------------- header + settings
@@ -473,6 +506,7 @@ async function start(file, run) {
   try {
     const { blob, stats, release } = await transcode(file, {
       ...settings,
+      output: takeSaveTarget(),
       signal: run.controller.signal,
       onProgress: (p) => {
         if (current === run) renderProgress(p);

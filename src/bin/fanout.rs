@@ -9,6 +9,7 @@ use clap::{Parser, ValueEnum};
 use fanout::audio::ingest::{AudioMode, AudioSettings, AudioTracks};
 use fanout::encode::{Av1Preset, Av1Settings, H264Settings};
 use fanout::job::{Deinterlace, VideoMode};
+use fanout::mux::Container;
 use fanout::native::{transcode_file, Progress};
 use fanout::pipeline::{Settings, Split, Summary};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -55,6 +56,14 @@ enum AudioTracksArg {
     All,
     /// Only the first.
     First,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ContainerArg {
+    /// MP4 with the index first (fast start): written at the end from a spool.
+    Mp4,
+    /// Fragmented MP4: one fragment per chunk, streamed in order.
+    Fmp4,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -119,6 +128,9 @@ struct Args {
     /// Downmix encoded tracks to this many channels (1 or 2; default: keep the source's).
     #[arg(long)]
     audio_channels: Option<u16>,
+    /// Output layout: fast-start MP4 or fragmented MP4.
+    #[arg(long, value_enum, default_value_t = ContainerArg::Mp4)]
+    container: ContainerArg,
     /// Transcode only the first this many seconds.
     #[arg(short = 't', long)]
     duration: Option<f64>,
@@ -161,6 +173,10 @@ fn main() -> ExitCode {
             DeinterlaceArg::Off => Deinterlace::Off,
         },
         duration_limit: args.duration,
+        container: match args.container {
+            ContainerArg::Mp4 => Container::Mp4,
+            ContainerArg::Fmp4 => Container::Fmp4,
+        },
         audio: AudioSettings {
             mode: match args.audio {
                 AudioArg::Aac => AudioMode::Aac,

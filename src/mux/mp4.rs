@@ -34,6 +34,8 @@
 //! [`avc_decoder_config`], [`hevc_decoder_config`] and
 //! [`annex_b_to_length_prefixed`].
 
+pub mod fragmented;
+
 use crate::codec::h264::{nal_ranges, Sps};
 use mp4_atom::esds::{DecoderConfig, DecoderSpecific, EsDescriptor, SLConfig};
 use mp4_atom::{
@@ -551,33 +553,16 @@ impl Mp4Muxer {
             None => return Err(invalid("audio track", "no samples")),
         };
 
-        let to_media = |pts: i64| -> i64 {
-            // i128: unwrapped 90 kHz timestamps times the sample rate may not fit i64.
-            let v = (i128::from(pts - first_pts) * i128::from(sr) * 2
-                + i128::from(VIDEO_TIMESCALE))
-            .div_euclid(2 * i128::from(VIDEO_TIMESCALE));
-            i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX })
-        };
-
-        let nominal = i64::from(spf);
-        let tolerance = nominal / 4;
-        let mut cursor: i64 = 0;
+        let mut clock = AudioClock::new(first_pts, sr, spf);
         let mut durations = Vec::with_capacity(samples.len());
         for (index, next) in samples.iter().skip(1).enumerate() {
-            let delta = to_media(next.pts).saturating_sub(cursor);
-            let duration = if (delta - nominal).abs() <= tolerance {
-                nominal
-            } else {
-                // Overlapping or backwards timestamps still need a positive duration.
-                delta.max(1)
-            };
+            let duration = clock.duration_to(next.pts);
             durations.push(u32::try_from(duration).map_err(|_| MuxError::TimeOverflow {
                 track: "audio",
                 index,
                 what: "duration",
                 value: duration,
             })?);
-            cursor = cursor.saturating_add(duration);
         }
         durations.push(spf);
 
@@ -654,72 +639,7 @@ impl Mp4Muxer {
         base: u64,
         wide: bool,
     ) -> Result<Vec<u8>, MuxError> {
-        let v = &self.video;
-        let width =
-            u16::try_from(v.width).map_err(|_| invalid("video width", v.width.to_string()))?;
-        let height =
-            u16::try_from(v.height).map_err(|_| invalid("video height", v.height.to_string()))?;
-        if width == 0 || height == 0 {
-            return Err(invalid("video size", format!("{width}x{height}")));
-        }
-
-        let pasp = match v.pixel_aspect {
-            Some((h, v)) if h != 0 && v != 0 && h != v => Some((h, v)),
-            _ => None,
-        };
-        let visual = Visual {
-            data_reference_index: 1,
-            width,
-            height,
-            ..Default::default()
-        };
-        let codec: Codec = match &v.codec {
-            VideoCodec::Av1 { av1c, bit_depth } => {
-                let av1c = parse_av1c(av1c, *bit_depth)?;
-                Av01 {
-                    visual,
-                    av1c,
-                    pasp: pasp.map(|(h, v)| Pasp::new(h, v)).transpose()?,
-                    ..Default::default()
-                }
-                .into()
-            }
-            VideoCodec::Avc { avcc } => {
-                let avcc = Avcc::decode_body(&mut avcc.as_slice())
-                    .map_err(|e| invalid("avcC", e.to_string()))?;
-                Avc1 {
-                    visual,
-                    avcc,
-                    pasp: pasp.map(|(h, v)| Pasp::new(h, v)).transpose()?,
-                    ..Default::default()
-                }
-                .into()
-            }
-            VideoCodec::Hevc { hvcc } => {
-                let hvcc = Hvcc::decode_body(&mut hvcc.as_slice())
-                    .map_err(|e| invalid("hvcC", e.to_string()))?;
-                Hvc1 {
-                    visual,
-                    hvcc,
-                    pasp: pasp.map(|(h, v)| Pasp::new(h, v)).transpose()?,
-                    ..Default::default()
-                }
-                .into()
-            }
-        };
-
-        // Display size: the width is stretched by the pixel aspect ratio, as
-        // players expect, and stored as 16.16 fixed point.
-        let display_width = match pasp {
-            Some((h, v)) => {
-                let fixed = u128::from(width) * u128::from(h) * 65536 / u128::from(v);
-                let int = u16::try_from(fixed >> 16)
-                    .map_err(|_| invalid("pixel_aspect", "display width exceeds 65535"))?;
-                FixedPoint::new(int, (fixed & 0xFFFF) as u16)
-            }
-            None => FixedPoint::from(width),
-        };
-
+        let (codec, display_width, height) = video_sample_entry(&self.video)?;
         let samples = &self.video_samples;
         let sizes: Vec<u32> = samples.iter().map(|s| s.size).collect();
         let stss = if samples.iter().all(|s| s.sync) {
@@ -754,8 +674,8 @@ impl Mp4Muxer {
         };
         trak(
             tkhd,
-            timing,
-            t0,
+            timing.edit_list(t0),
+            timing.media_duration,
             VIDEO_TIMESCALE,
             "und",
             b"vide",
@@ -772,15 +692,6 @@ impl Mp4Muxer {
         wide: bool,
     ) -> Result<Vec<u8>, MuxError> {
         let (track, timing) = (out.track, &out.timing);
-        if track.audio_specific_config.len() < 2 {
-            return Err(invalid(
-                "audio_specific_config",
-                format!(
-                    "{} bytes, need at least 2",
-                    track.audio_specific_config.len()
-                ),
-            ));
-        }
         let sizes: Vec<u32> = self.audio_samples[out.index]
             .iter()
             .map(|s| s.size)
@@ -788,45 +699,11 @@ impl Mp4Muxer {
         let (avg_bitrate, max_bitrate) = audio_bitrates(&sizes, timing, track.sample_rate);
         let max_size = sizes.iter().copied().max().unwrap_or(0);
 
-        let mp4a = Mp4a {
-            audio: Audio {
-                data_reference_index: 1,
-                channel_count: track.channels,
-                sample_size: 16,
-                // The 16.16 field cannot hold rates above 65535 Hz; write 0
-                // then, the AudioSpecificConfig carries the real rate.
-                sample_rate: FixedPoint::from(u16::try_from(track.sample_rate).unwrap_or(0)),
-            },
-            esds: Esds {
-                es_desc: EsDescriptor {
-                    es_id: u16::try_from(out.track_id)
-                        .map_err(|_| MuxError::TooMany("audio tracks"))?,
-                    dec_config: DecoderConfig {
-                        object_type_indication: OBJECT_TYPE_MPEG4_AUDIO,
-                        stream_type: STREAM_TYPE_AUDIO,
-                        up_stream: 0,
-                        buffer_size_db: u24::try_from(max_size)
-                            .unwrap_or_else(|_| [0xFF; 3].into()),
-                        max_bitrate,
-                        avg_bitrate,
-                        // `raw` is written verbatim when non-empty; the parsed
-                        // fields are only used by mp4-atom when it is empty.
-                        dec_specific: Some(DecoderSpecific {
-                            raw: track.audio_specific_config.clone(),
-                            ..Default::default()
-                        }),
-                    },
-                    sl_config: SLConfig::default(),
-                    ..Default::default()
-                },
-            },
-            btrt: None,
-            taic: None,
-        };
+        let mp4a = audio_sample_entry(track, out.track_id, max_size, avg_bitrate, max_bitrate)?;
 
         let stbl = self.stbl(
             TrackKind::Audio(out.index),
-            mp4a.into(),
+            mp4a,
             timing,
             None,
             sizes,
@@ -851,8 +728,8 @@ impl Mp4Muxer {
         };
         trak(
             tkhd,
-            timing,
-            t0,
+            timing.edit_list(t0),
+            timing.media_duration,
             track.sample_rate,
             mdhd_language(&track.language),
             b"soun",
@@ -942,6 +819,194 @@ impl Mp4Muxer {
     }
 }
 
+/// The video sample entry (`av01`, `avc1` or `hvc1` with its `pasp`), the
+/// display width (stretched by the pixel aspect, 16.16) and the height.
+pub(super) fn video_sample_entry(
+    v: &VideoTrack,
+) -> Result<(Codec, FixedPoint<u16>, u16), MuxError> {
+    let width = u16::try_from(v.width).map_err(|_| invalid("video width", v.width.to_string()))?;
+    let height =
+        u16::try_from(v.height).map_err(|_| invalid("video height", v.height.to_string()))?;
+    if width == 0 || height == 0 {
+        return Err(invalid("video size", format!("{width}x{height}")));
+    }
+
+    let pasp = match v.pixel_aspect {
+        Some((h, v)) if h != 0 && v != 0 && h != v => Some((h, v)),
+        _ => None,
+    };
+    let visual = Visual {
+        data_reference_index: 1,
+        width,
+        height,
+        ..Default::default()
+    };
+    let codec: Codec = match &v.codec {
+        VideoCodec::Av1 { av1c, bit_depth } => {
+            let av1c = parse_av1c(av1c, *bit_depth)?;
+            Av01 {
+                visual,
+                av1c,
+                pasp: pasp.map(|(h, v)| Pasp::new(h, v)).transpose()?,
+                ..Default::default()
+            }
+            .into()
+        }
+        VideoCodec::Avc { avcc } => {
+            let avcc = Avcc::decode_body(&mut avcc.as_slice())
+                .map_err(|e| invalid("avcC", e.to_string()))?;
+            Avc1 {
+                visual,
+                avcc,
+                pasp: pasp.map(|(h, v)| Pasp::new(h, v)).transpose()?,
+                ..Default::default()
+            }
+            .into()
+        }
+        VideoCodec::Hevc { hvcc } => {
+            let hvcc = Hvcc::decode_body(&mut hvcc.as_slice())
+                .map_err(|e| invalid("hvcC", e.to_string()))?;
+            Hvc1 {
+                visual,
+                hvcc,
+                pasp: pasp.map(|(h, v)| Pasp::new(h, v)).transpose()?,
+                ..Default::default()
+            }
+            .into()
+        }
+    };
+
+    // Display size: the width is stretched by the pixel aspect ratio, as
+    // players expect, and stored as 16.16 fixed point.
+    let display_width = match pasp {
+        Some((h, v)) => {
+            let fixed = u128::from(width) * u128::from(h) * 65536 / u128::from(v);
+            let int = u16::try_from(fixed >> 16)
+                .map_err(|_| invalid("pixel_aspect", "display width exceeds 65535"))?;
+            FixedPoint::new(int, (fixed & 0xFFFF) as u16)
+        }
+        None => FixedPoint::from(width),
+    };
+
+    Ok((codec, display_width, height))
+}
+
+/// The `mp4a` sample entry of an AAC track; the sizes and bitrates go into
+/// its `esds` (0 where not known, as in a fragmented file's `moov`).
+pub(super) fn audio_sample_entry(
+    track: &AudioTrack,
+    track_id: u32,
+    max_size: u32,
+    avg_bitrate: u32,
+    max_bitrate: u32,
+) -> Result<Codec, MuxError> {
+    if track.audio_specific_config.len() < 2 {
+        return Err(invalid(
+            "audio_specific_config",
+            format!(
+                "{} bytes, need at least 2",
+                track.audio_specific_config.len()
+            ),
+        ));
+    }
+    let mp4a = Mp4a {
+        audio: Audio {
+            data_reference_index: 1,
+            channel_count: track.channels,
+            sample_size: 16,
+            // The 16.16 field cannot hold rates above 65535 Hz; write 0
+            // then, the AudioSpecificConfig carries the real rate.
+            sample_rate: FixedPoint::from(u16::try_from(track.sample_rate).unwrap_or(0)),
+        },
+        esds: Esds {
+            es_desc: EsDescriptor {
+                es_id: u16::try_from(track_id).map_err(|_| MuxError::TooMany("audio tracks"))?,
+                dec_config: DecoderConfig {
+                    object_type_indication: OBJECT_TYPE_MPEG4_AUDIO,
+                    stream_type: STREAM_TYPE_AUDIO,
+                    up_stream: 0,
+                    buffer_size_db: u24::try_from(max_size).unwrap_or_else(|_| [0xFF; 3].into()),
+                    max_bitrate,
+                    avg_bitrate,
+                    // `raw` is written verbatim when non-empty; the parsed
+                    // fields are only used by mp4-atom when it is empty.
+                    dec_specific: Some(DecoderSpecific {
+                        raw: track.audio_specific_config.clone(),
+                        ..Default::default()
+                    }),
+                },
+                sl_config: SLConfig::default(),
+                ..Default::default()
+            },
+        },
+        btrt: None,
+        taic: None,
+    };
+    Ok(mp4a.into())
+}
+
+/// Durations of consecutive AAC frames in samples (see
+/// [`Mp4Muxer::audio_timing`]): nominal unless the next frame's 90 kHz
+/// timestamp is more than a quarter frame away from where the nominal
+/// duration puts it. Shared by both containers so they agree exactly.
+#[derive(Debug)]
+pub(super) struct AudioClock {
+    first_pts: i64,
+    sample_rate: u32,
+    nominal: i64,
+    /// Media time (samples since the first frame) where the next frame starts.
+    cursor: i64,
+}
+
+impl AudioClock {
+    pub(super) fn new(first_pts: i64, sample_rate: u32, samples_per_frame: u32) -> Self {
+        AudioClock {
+            first_pts,
+            sample_rate,
+            nominal: i64::from(samples_per_frame),
+            cursor: 0,
+        }
+    }
+
+    fn to_media(&self, pts: i64) -> i64 {
+        // i128: unwrapped 90 kHz timestamps times the sample rate may not fit i64.
+        let v = (i128::from(pts - self.first_pts) * i128::from(self.sample_rate) * 2
+            + i128::from(VIDEO_TIMESCALE))
+        .div_euclid(2 * i128::from(VIDEO_TIMESCALE));
+        i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX })
+    }
+
+    /// The nominal duration, for a frame whose successor is not known.
+    pub(super) fn nominal_step(&mut self) -> i64 {
+        self.cursor = self.cursor.saturating_add(self.nominal);
+        self.nominal
+    }
+
+    /// Moves the cursor to the frame at `pts` when it starts more than a
+    /// quarter frame later (a gap after a frame that got the nominal
+    /// duration); an overlap keeps the cursor.
+    pub(super) fn resync(&mut self, pts: i64) {
+        let at = self.to_media(pts);
+        if at - self.cursor > self.nominal / 4 {
+            self.cursor = at;
+        }
+    }
+
+    /// The duration of the frame at the cursor, whose successor starts at
+    /// `next_pts`; moves the cursor past it. Always positive.
+    pub(super) fn duration_to(&mut self, next_pts: i64) -> i64 {
+        let delta = self.to_media(next_pts).saturating_sub(self.cursor);
+        let duration = if (delta - self.nominal).abs() <= self.nominal / 4 {
+            self.nominal
+        } else {
+            // Overlapping or backwards timestamps still need a positive duration.
+            delta.max(1)
+        };
+        self.cursor = self.cursor.saturating_add(duration);
+        duration
+    }
+}
+
 /// Timing of one track, derived from its samples.
 #[derive(Debug, Clone)]
 struct Timing {
@@ -995,23 +1060,21 @@ impl Timing {
 /// order tkhd, edts, mdia: mp4-atom's `Trak` writes `edts` after `mdia`,
 /// which is legal but surprises some players.
 #[allow(clippy::too_many_arguments)]
-fn trak(
+pub(super) fn trak(
     tkhd: Tkhd,
-    timing: &Timing,
-    t0: i64,
+    elst: Elst,
+    media_duration: u64,
     timescale: u32,
     language: &str,
     handler: &[u8; 4],
     name: &str,
     minf: Minf,
 ) -> Result<Vec<u8>, MuxError> {
-    let edts = Edts {
-        elst: Some(timing.edit_list(t0)),
-    };
+    let edts = Edts { elst: Some(elst) };
     let mdia = Mdia {
         mdhd: Mdhd {
             timescale,
-            duration: timing.media_duration,
+            duration: media_duration,
             language: language.into(),
             ..Default::default()
         },

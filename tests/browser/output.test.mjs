@@ -86,3 +86,93 @@ test('a full storage quota is the named StorageFull error', async () => {
     assert.match(r.message, /storage/);
   });
 });
+
+test('fragmented MP4 and file or stream outputs: CLI bytes, and it plays in <video>', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'fanout-fmp4-'));
+  const cli = {};
+  for (const container of ['mp4', 'fmp4']) {
+    const out = join(dir, `cli.${container}.mp4`);
+    execFileSync(join(repo, 'target', 'release', 'fanout'),
+      [join(www, 'sample.ts'), '-o', out, '--video', 'h264', '--jobs', '1', '--container', container]);
+    cli[container] = await readFile(out);
+  }
+  await withPage(async (page) => {
+    const r = await page.evaluate(async () => {
+      const { transcode } = await import('/fanout/index.js');
+      const input = await (await fetch('/sample.ts')).blob();
+      const b64 = async (blob) => {
+        const b = new Uint8Array(await blob.arrayBuffer());
+        let s = '';
+        for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
+        return btoa(s);
+      };
+      const opts = { workers: 2, video: 'h264' };
+      const out = {};
+      // Fragmented, into OPFS (the default output).
+      const opfs = await transcode(input, { ...opts, container: 'fmp4' });
+      out.opfs = { output: opfs.output, bytes: await b64(opfs.blob) };
+      // Into a file handle (what showSaveFilePicker returns; an OPFS handle
+      // here because a picker needs a user's click), both layouts.
+      const root = await navigator.storage.getDirectory();
+      for (const container of ['mp4', 'fmp4']) {
+        const handle = await root.getFileHandle(`picked.${container}.mp4`, { create: true });
+        const res = await transcode(input, { ...opts, container, output: handle });
+        out[`file.${container}`] = {
+          output: res.output, isFile: res.blob instanceof File, bytes: await b64(await handle.getFile()),
+        };
+      }
+      // Into a WritableStream, fragment by fragment.
+      const pieces = [];
+      const stream = new WritableStream({ write(piece) { pieces.push(new Uint8Array(piece)); } });
+      const streamed = await transcode(input, { ...opts, container: 'fmp4', output: stream });
+      out.stream = { output: streamed.output, blob: streamed.blob, pieces: pieces.length, bytes: await b64(new Blob(pieces)) };
+      // A cancelled run into a file leaves the file as it was (empty).
+      const handle = await root.getFileHandle('cancelled.mp4', { create: true });
+      const controller = new AbortController();
+      out.cancelled = await transcode(input, { ...opts, container: 'fmp4', output: handle, signal: controller.signal,
+        onProgress: (p) => { if (p.framesDone > 0) controller.abort(); } }).then(() => 'finished', (e) => e.kind);
+      await new Promise((ok) => setTimeout(ok, 500));
+      out.cancelledSize = (await handle.getFile()).size;
+      // The fragmented file plays: metadata with the full duration, frames
+      // decoded, and a seek near the end lands.
+      const video = document.createElement('video');
+      video.muted = true;
+      video.src = URL.createObjectURL(opfs.blob);
+      document.body.append(video);
+      await new Promise((ok, fail) => { video.onloadedmetadata = ok; video.onerror = () => fail(new Error(video.error?.message)); });
+      out.duration = video.duration;
+      out.size = [video.videoWidth, video.videoHeight];
+      await video.play();
+      await new Promise((ok) => setTimeout(ok, 1000));
+      out.advanced = video.currentTime;
+      video.currentTime = video.duration - 0.5;
+      await new Promise((ok) => { video.onseeked = ok; });
+      out.seekedTo = video.currentTime;
+      out.decodedFrames = video.getVideoPlaybackQuality().totalVideoFrames;
+      return out;
+    });
+    const same = (name, got, want) => assert.ok(Buffer.from(got, 'base64').equals(want), `${name} differs from the CLI`);
+    assert.equal(r.opfs.output, 'opfs');
+    same('fmp4 in OPFS', r.opfs.bytes, cli.fmp4);
+    for (const container of ['mp4', 'fmp4']) {
+      assert.equal(r[`file.${container}`].output, 'file');
+      assert.ok(r[`file.${container}`].isFile);
+      same(`${container} into a file`, r[`file.${container}`].bytes, cli[container]);
+    }
+    assert.equal(r.stream.output, 'stream');
+    assert.equal(r.stream.blob, null);
+    assert.ok(r.stream.pieces > 2, `fragments streamed one by one: ${r.stream.pieces} writes`);
+    same('fmp4 into a stream', r.stream.bytes, cli.fmp4);
+    assert.equal(r.cancelled, 'Cancelled');
+    assert.equal(r.cancelledSize, 0, 'a cancelled run must not leave a partial file');
+    assert.ok(Math.abs(r.duration - 8.93) < 0.2, `duration ${r.duration} (the video track is 8.93 s)`);
+    assert.equal(r.size[1], 300, `video size ${r.size}`);
+    assert.ok(r.advanced > 0.3, `playback advanced ${r.advanced} s`);
+    assert.ok(r.seekedTo > 8, `seeked to ${r.seekedTo}`);
+    assert.ok(r.decodedFrames > 5, `${r.decodedFrames} frames decoded`);
+  });
+  // And ffprobe reads every frame of it.
+  const probe = execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v',
+    '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', join(dir, 'cli.fmp4.mp4')]).toString().trim();
+  assert.equal(probe, '134');
+});

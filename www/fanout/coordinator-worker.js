@@ -8,6 +8,7 @@ import { openSpoolWriter } from './spool.js';
 const PIECE = 4 * 1024 * 1024;
 
 let analyzer = null;
+let container = 'mp4';
 let assembler = null;
 let file = null;
 let offset = 0;
@@ -55,7 +56,7 @@ function drainAnalyzer() {
   if (!assembler) {
     const job = analyzer.jobSettings();
     if (job && planned > 0) {
-      assembler = new WasmAssembler(job, analyzer.audioInfo());
+      assembler = new WasmAssembler(job, analyzer.audioInfo(), container);
       self.postMessage({ type: 'format', jobSettings: job });
     }
   }
@@ -108,6 +109,7 @@ self.onmessage = async ({ data }) => {
             self.postMessage({ type: 'no-spool', message: String(err?.message ?? err) });
           }
         }
+        container = data.settings.container ?? 'mp4';
         analyzer = new WasmAnalyzer(JSON.stringify(data.settings));
         self.postMessage({ type: 'started', totalBytes: file.size });
         break;

@@ -96,14 +96,30 @@ export interface TranscodeOptions {
   /** Called several times a second with the fan-out's state. */
   onProgress?: (progress: Progress) => void;
   /**
-   * Where the MP4 is built. `'opfs'` (the default where the browser has
-   * OPFS sync access handles): the payload is written to a file in the
-   * Origin Private File System as it is made, and the result `Blob` is
-   * backed by that file, so memory does not grow with the output.
-   * `'memory'`: the parts are kept in memory (small outputs, or browsers
-   * without OPFS).
+   * Where the MP4 goes.
+   * - `'opfs'` (the default where the browser has OPFS sync access
+   *   handles): written to a file in the Origin Private File System as it
+   *   is made; the result `Blob` is backed by that file, so memory does not
+   *   grow with the output.
+   * - a `FileSystemFileHandle` (e.g. from `showSaveFilePicker()`): the MP4
+   *   is written into that file; the result `blob` is its `File`. A
+   *   cancelled or failed run leaves the file as it was.
+   * - a `WritableStream`: the MP4's bytes are written to it in order; the
+   *   result `blob` is null.
+   * - `'memory'`: the parts are kept in memory (small outputs, or browsers
+   *   without OPFS).
+   *
+   * With `container: 'fmp4'` a file or stream receives each fragment as it
+   * is made. A fast-start `'mp4'` has its index in front, known only at
+   * the end, so its payload is spooled to OPFS and copied once at the end.
    */
-  output?: 'opfs' | 'memory';
+  output?: 'opfs' | 'memory' | FileSystemFileHandle | WritableStream<Uint8Array>;
+  /**
+   * `'mp4'` (default): one index in front (fast start), plays everywhere.
+   * `'fmp4'`: fragmented MP4, one `moof`+`mdat` per chunk and an `mfra` at
+   * the end; streams out in order with no second pass.
+   */
+  container?: 'mp4' | 'fmp4';
 }
 
 /** What a finished transcode reports (the CLI's `--json`, in camelCase). */
@@ -177,10 +193,10 @@ export function transcode(
 ): Promise<TranscodeResult>;
 
 export interface TranscodeResult {
-  /** The MP4 (disk-backed with `output: 'opfs'`). */
-  blob: Blob;
+  /** The MP4 (disk-backed unless `output: 'memory'`; null for a `WritableStream`). */
+  blob: Blob | null;
   stats: Stats;
-  output: 'opfs' | 'memory';
+  output: 'opfs' | 'memory' | 'file' | 'stream';
   /**
    * Deletes the OPFS file behind `blob` (the blob is unusable after). It is
    * otherwise removed by the first transcode after this page has closed.

@@ -80,8 +80,10 @@ function rustSettings(o) {
     bitrate: o.audioBitrate ? Math.round(o.audioBitrate * 1000) : null,
     channels: o.audioChannels ?? null,
   };
+  const container = o.container ?? 'mp4';
+  if (container !== 'mp4' && container !== 'fmp4') throw invalid(`container must be mp4 or fmp4, not ${container}`);
   return {
-    video, chunk_seconds: o.chunkSeconds ?? 2, split, deinterlace, duration_limit: o.duration ?? null, audio,
+    video, chunk_seconds: o.chunkSeconds ?? 2, split, deinterlace, duration_limit: o.duration ?? null, audio, container,
   };
 }
 
@@ -103,22 +105,77 @@ export async function transcode(input, options = {}) {
   }
   if (signal?.aborted) return Promise.reject(new TranscodeError('Cancelled', 'cancelled'));
   const output = options.output ?? (canSpool() ? 'opfs' : 'memory');
-  if (output !== 'opfs' && output !== 'memory') {
-    return Promise.reject(new TranscodeError('InvalidSettings', `output must be 'opfs' or 'memory', not ${output}`));
+  const isHandle = typeof output?.createWritable === 'function';
+  const isStream = typeof output?.getWriter === 'function';
+  if (!isHandle && !isStream && output !== 'opfs' && output !== 'memory') {
+    return Promise.reject(new TranscodeError('InvalidSettings',
+      `output must be 'opfs', 'memory', a FileSystemFileHandle or a WritableStream, not ${output}`));
   }
   if (output === 'opfs' && !canSpool()) {
     return Promise.reject(new TranscodeError('InvalidSettings', "output 'opfs': this browser has no Origin Private File System"));
   }
+  // A fast-start MP4 has its index in front, known only at the end: its
+  // payload is spooled to OPFS and copied into a file or stream once. A
+  // fragmented MP4 is final as it is made and goes straight there.
+  const useSpool = output === 'opfs' || ((isHandle || isStream) && settings.container === 'mp4' && canSpool());
   // Room for the output: a copy is about the input's size; re-encodes are
   // smaller (AV1 and H.264 at the defaults come out well under the input).
   const expected = (options.video ?? 'av1') === 'copy' ? input.size * 1.05 : input.size * 0.6;
-  const spool = output === 'opfs'
+  const spool = useSpool
     ? await claimSpool(expected).catch((err) => { throw new TranscodeError(err.kind ?? 'Error', err.message); })
     : null;
-  return run(input, settings, workerCount, signal, onProgress, spool);
+  let destination = null;
+  if (isHandle || isStream) {
+    try {
+      destination = await openDestination(output, isHandle);
+    } catch (err) {
+      spool?.remove();
+      throw new TranscodeError('Error', `the output file could not be opened for writing: ${err.message}`);
+    }
+  }
+  return run(input, settings, workerCount, signal, onProgress, spool, destination);
 }
 
-function run(input, settings, workerCount, signal, onProgress, claimed) {
+/**
+ * A file the user picked (FileSystemFileHandle) or any WritableStream, as
+ * an ordered writer. A handle's writes go to a swap file that replaces the
+ * file only on close, so a cancelled or failed run leaves nothing behind.
+ */
+async function openDestination(output, isHandle) {
+  const stream = isHandle ? await output.createWritable() : output;
+  const writer = stream.getWriter();
+  let chain = Promise.resolve();
+  let failed = null;
+  return {
+    kind: isHandle ? 'file' : 'stream',
+    /** Queues `bytes` (an ArrayBuffer or view) after everything before it. */
+    write(bytes) {
+      chain = chain.then(() => writer.write(bytes)).catch((err) => { failed ??= err; });
+    },
+    /** Queues a Blob's bytes, read a piece at a time. */
+    writeBlob(blob) {
+      chain = chain.then(async () => {
+        const reader = blob.stream().getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          await writer.write(value);
+        }
+      }).catch((err) => { failed ??= err; });
+    },
+    async close() {
+      await chain;
+      if (failed) throw failed;
+      await writer.close();
+      return isHandle ? output.getFile() : null;
+    },
+    abort() {
+      chain.then(() => writer.abort()).catch(() => {});
+    },
+  };
+}
+
+function run(input, settings, workerCount, signal, onProgress, claimed, destination) {
   let spool = claimed;
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -154,6 +211,7 @@ function run(input, settings, workerCount, signal, onProgress, claimed) {
       cleanup();
       // Cancel or failure: no partial output is left behind.
       spool?.remove();
+      destination?.abort();
       reject(err);
     };
     const onAbort = () => fail(new TranscodeError('Cancelled', 'cancelled'));
@@ -340,7 +398,12 @@ function run(input, settings, workerCount, signal, onProgress, claimed) {
           maybeFinish();
           break;
         case 'part':
-          if (data.part?.byteLength > 0) parts.push(data.part);
+          if (data.part?.byteLength > 0) {
+            // Straight out when the file is final as it is made; kept
+            // otherwise (a fast-start file without OPFS: the index goes first).
+            if (destination && settings.container === 'fmp4') destination.write(data.part);
+            else parts.push(data.part);
+          }
           if (data.ack) muxed += 1;
           maybeFinish();
           break;
@@ -355,18 +418,33 @@ function run(input, settings, workerCount, signal, onProgress, claimed) {
       }
     };
 
-    // The result: disk-backed from the spool (header + payload file), or
-    // from the parts in memory.
+    // The result: disk-backed from the spool (header + payload file), the
+    // file the caller gave, or the parts in memory.
     const finishDone = async (data) => {
       let blob;
       try {
-        blob = spool
+        const body = spool
           ? new Blob([data.header, await spool.file()], { type: 'video/mp4' })
-          : new Blob([data.header, ...parts, data.last], { type: 'video/mp4' });
+          : new Blob([data.header, ...parts, ...(data.last ? [data.last] : [])], { type: 'video/mp4' });
+        parts.length = 0;
+        if (destination) {
+          if (settings.container === 'fmp4' && !spool) {
+            if (data.last?.byteLength > 0) destination.write(data.last);
+          } else {
+            destination.writeBlob(body);
+          }
+          blob = await destination.close();
+          // The copy in OPFS is not needed once the file has it.
+          if (spool && destination) await spool.remove();
+        } else {
+          blob = body;
+        }
       } catch (err) {
         cleanup();
         spool?.remove();
-        reject(new TranscodeError('Error', `the output could not be read back: ${err.message}`));
+        destination?.abort();
+        const full = err?.name === 'QuotaExceededError';
+        reject(new TranscodeError(full ? 'StorageFull' : 'Error', `the output could not be written: ${err.message}`));
         return;
       }
       const summary = data.summary;
@@ -383,7 +461,8 @@ function run(input, settings, workerCount, signal, onProgress, claimed) {
       cleanup();
       // The spool's lock stays held while this page lives (the Blob reads
       // the file); `release()` deletes it sooner.
-      resolve({ blob, stats, output: spool ? 'opfs' : 'memory', release: () => spool?.remove() });
+      const kind = destination?.kind ?? (spool ? 'opfs' : 'memory');
+      resolve({ blob, stats, output: kind, release: () => (kind === 'opfs' ? spool.remove() : undefined) });
     };
 
     coordinator.postMessage({ type: 'start', file: input, settings, spool: spool?.name ?? null });

@@ -12,6 +12,8 @@ cfg_if::cfg_if! {
     pub use crate::asm::x86::mc::*;
   } else if #[cfg(asm_neon)] {
     pub use crate::asm::aarch64::mc::*;
+  } else if #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))] {
+    pub use crate::asm::wasm32::mc::*;
   } else {
     pub use self::rust::*;
   }
@@ -235,7 +237,7 @@ pub(crate) mod rust {
       .sum::<i32>()
   }
 
-  fn get_filter(
+  pub(crate) fn get_filter(
     mode: FilterMode, frac: i32, length: usize,
   ) -> [i32; SUBPEL_FILTER_SIZE] {
     let filter_idx = if mode == FilterMode::BILINEAR || length > 4 {

@@ -15,3 +15,6 @@ pub mod aarch64;
 
 #[cfg(any(nasm_x86_64, asm_neon))]
 pub mod shared;
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub mod wasm32;
