@@ -11,6 +11,7 @@
 //! decide where the chunk jobs run.
 
 pub mod audio;
+pub mod checkpoint;
 pub mod codec;
 pub mod decode;
 pub mod deinterlace;

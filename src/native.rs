@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Instant;
 
+use crate::checkpoint::{chunk_key, CheckpointDir};
 use crate::error::{Error, Result};
 use crate::job::{run_chunk, EncodedChunk};
 use crate::pipeline::{Analyzer, Assembler, ChunkTiming, Settings, Summary};
@@ -31,6 +32,8 @@ pub struct Progress {
     pub chunks_planned: u64,
     pub chunks_done: u64,
     pub chunks_in_flight: usize,
+    /// Chunks taken from an earlier run's checkpoints.
+    pub chunks_restored: u64,
 }
 
 /// Runs a whole transcode from `input` to `output` with `jobs` parallel
@@ -55,9 +58,43 @@ pub fn transcode_file(
         settings,
         jobs,
         cancel,
+        None,
         on_progress,
     )?;
     Ok(summary.0)
+}
+
+/// [`transcode_file`] with every finished chunk checkpointed in a work
+/// folder next to the output ([`CheckpointDir`]). With `resume`, chunks
+/// already there from an interrupted run of the same input and settings
+/// are used instead of encoded again; the output is the same bytes. The
+/// folder is deleted when the transcode succeeds and kept when it fails or
+/// is cancelled.
+pub fn transcode_file_checkpointed(
+    input: &Path,
+    output: &Path,
+    settings: &Settings,
+    jobs: usize,
+    cancel: Option<Arc<AtomicBool>>,
+    resume: bool,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> Result<Summary> {
+    let mut file = File::open(input)?;
+    let input_bytes = file.metadata().ok().map(|m| m.len());
+    let checkpoint = CheckpointDir::open(output, input, settings, resume)?;
+    let sink = || FileSink::create(output);
+    let (summary, _) = transcode(
+        &mut file,
+        input_bytes,
+        sink,
+        settings,
+        jobs,
+        cancel,
+        Some(&checkpoint),
+        on_progress,
+    )?;
+    checkpoint.remove()?;
+    Ok(summary)
 }
 
 /// The same over any reader and sink (`make_sink` is called once the input
@@ -70,6 +107,7 @@ pub fn transcode<R: Read, S: Sink>(
     settings: &Settings,
     jobs: usize,
     cancel: Option<Arc<AtomicBool>>,
+    checkpoint: Option<&CheckpointDir>,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<(Summary, S)> {
     let started = Instant::now();
@@ -156,6 +194,20 @@ pub fn transcode<R: Read, S: Sink>(
                 let Some(chunk) = take_biggest(&mut queue) else {
                     break;
                 };
+                // A result checkpointed by an earlier run is used as it is.
+                let key = checkpoint.map(|_| chunk_key(&crate::wire::chunk_to_bytes(&chunk)));
+                if let (Some(dir), Some(key)) = (checkpoint, &key) {
+                    if let Some(encoded) = dir.load(chunk.index, key) {
+                        progress.chunks_done += 1;
+                        progress.chunks_restored += 1;
+                        frames_done.fetch_add(chunk.output_frames() as u64, Ordering::Relaxed);
+                        let serial_start = Instant::now();
+                        asm.add_chunk(encoded)?;
+                        serial += serial_start.elapsed();
+                        continue;
+                    }
+                }
+                let store = checkpoint.cloned().zip(key);
                 in_flight.insert(chunk.index, (chunk.start_pts, chunk.end_pts));
                 let tx = tx.clone();
                 let frames_done = Arc::clone(&frames_done);
@@ -187,6 +239,13 @@ pub fn transcode<R: Read, S: Sink>(
                             .unwrap_or_default();
                         Err(Error::Encoder(format!("internal error (panic: {what})")))
                     });
+                    // Checkpointed here, in parallel, before it counts as done.
+                    let result = match (result, store) {
+                        (Ok(encoded), Some((dir, key))) => {
+                            dir.store(&key, &encoded).map(|()| encoded)
+                        }
+                        (result, _) => result,
+                    };
                     timing.end = started.elapsed().as_secs_f64();
                     let _ = tx.send((timing, result));
                 });
@@ -245,6 +304,7 @@ pub fn transcode<R: Read, S: Sink>(
     warnings.extend(analyzer.take_warnings());
     summary.warnings = warnings;
     summary.wall_seconds = started.elapsed().as_secs_f64();
+    summary.restored_chunks = progress.chunks_restored;
     Ok((summary, sink))
 }
 

@@ -528,6 +528,8 @@ pub struct Summary {
     pub output_duration: f64,
     pub frames: u64,
     pub chunks: u64,
+    /// Chunks taken from an interrupted run's checkpoints, not encoded again.
+    pub restored_chunks: u64,
     pub skipped_leading_frames: u64,
     pub damaged_frames: u64,
     pub replaced_frames: u64,

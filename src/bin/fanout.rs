@@ -10,7 +10,7 @@ use fanout::audio::ingest::{AudioMode, AudioSettings, AudioTracks};
 use fanout::encode::{Av1Preset, Av1Settings, H264Settings};
 use fanout::job::{Deinterlace, VideoMode};
 use fanout::mux::Container;
-use fanout::native::{transcode_file, Progress};
+use fanout::native::{transcode_file, transcode_file_checkpointed, Progress};
 use fanout::pipeline::{Settings, Split, Summary};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -134,6 +134,16 @@ struct Args {
     /// Transcode only the first this many seconds.
     #[arg(short = 't', long)]
     duration: Option<f64>,
+    /// Resume an interrupted transcode: chunks an earlier run of the same
+    /// input and settings finished (kept in OUTPUT.fanout-work/) are not
+    /// encoded again, and the output is the same bytes.
+    #[arg(long)]
+    resume: bool,
+    /// Keep no checkpoints while running (default: every finished chunk is
+    /// kept in OUTPUT.fanout-work/ until the output is complete, except in
+    /// copy mode without --resume).
+    #[arg(long, conflicts_with = "resume")]
+    no_checkpoints: bool,
     /// Print machine-readable stats as JSON on stdout (no progress bar).
     #[arg(long)]
     json: bool,
@@ -212,14 +222,29 @@ fn main() -> ExitCode {
             p.chunks_done, p.chunks_planned, p.chunks_in_flight
         ));
     };
-    let result = transcode_file(
-        &args.input,
-        &args.output,
-        &settings,
-        args.jobs,
-        None,
-        &mut on_progress,
-    );
+    // Copy is fast enough to redo; checkpoints would double its writes.
+    let checkpoints =
+        args.resume || !(args.no_checkpoints || matches!(settings.video, VideoMode::Copy));
+    let result = if checkpoints {
+        transcode_file_checkpointed(
+            &args.input,
+            &args.output,
+            &settings,
+            args.jobs,
+            None,
+            args.resume,
+            &mut on_progress,
+        )
+    } else {
+        transcode_file(
+            &args.input,
+            &args.output,
+            &settings,
+            args.jobs,
+            None,
+            &mut on_progress,
+        )
+    };
     bar.finish_and_clear();
     match result {
         Ok(summary) => {
@@ -258,6 +283,12 @@ fn print_summary(args: &Args, s: &Summary) {
         s.chunks,
         if s.deinterlaced { ", deinterlaced" } else { "" }
     );
+    if s.restored_chunks > 0 {
+        println!(
+            "  resumed   {} of {} chunks from the checkpoints of an earlier run",
+            s.restored_chunks, s.chunks
+        );
+    }
     if s.skipped_leading_frames > 0 {
         println!(
             "  skipped   {} frames before the first random-access point",

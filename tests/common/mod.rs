@@ -46,7 +46,13 @@ pub fn run(cmd: &mut Command) -> String {
 pub fn fixture(name: &str, ffmpeg_args: &[&str]) -> PathBuf {
     let path = out_dir().join(name);
     if !path.exists() {
-        let tmp = out_dir().join(format!("{name}.tmp.{}", std::process::id()));
+        // Per thread: tests running in parallel may make the same fixture;
+        // the last rename wins and both are the same.
+        let tmp = out_dir().join(format!(
+            "{name}.tmp.{}.{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
         let mut cmd = Command::new("ffmpeg");
         cmd.args(["-y", "-v", "error"]).args(ffmpeg_args);
         // The format is named by the args; the output path comes last.
