@@ -151,6 +151,19 @@ pub fn run_chunk_bytes(
     Ok(wire::encoded_to_bytes(&encoded))
 }
 
+/// The checkpoint key of a chunk's wire bytes ([`crate::checkpoint::chunk_key`]).
+#[wasm_bindgen(js_name = chunkKey)]
+pub fn chunk_key(chunk: &[u8]) -> String {
+    crate::checkpoint::chunk_key(chunk)
+}
+
+/// Whether `bytes` is a whole, readable encoded result of chunk `index`
+/// (a checkpoint that may be stale or cut short is checked before use).
+#[wasm_bindgen(js_name = isEncodedChunk)]
+pub fn is_encoded_chunk(bytes: &[u8], index: u32) -> bool {
+    wire::encoded_from_bytes(bytes).is_ok_and(|c| c.index == index)
+}
+
 /// Decodes a chunk's video only (for the decode benchmark); returns the
 /// number of pictures.
 #[wasm_bindgen(js_name = decodeChunk)]

@@ -1,6 +1,8 @@
 // Fanout's page: picks a transport stream, runs transcode() and draws the
 // fan-out (one tile per chunk, one lane per worker) while it runs.
-import { AV1_PRESETS, transcode } from './fanout/index.js';
+import {
+  AV1_PRESETS, transcode, findResumable, listCheckpoints, deleteCheckpoint,
+} from './fanout/index.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -18,6 +20,12 @@ const els = {
   workers: $('workers'),
   workersHelp: $('workers-help'),
   video: $('video'),
+  resume: $('resume'),
+  resumeText: $('resume-text'),
+  resumeGo: $('resume-go'),
+  resumeRestart: $('resume-restart'),
+  unfinished: $('unfinished'),
+  unfinishedList: $('unfinished-list'),
   container: $('container'),
   saveField: $('save-field'),
   saveTo: $('save-to'),
@@ -437,7 +445,7 @@ function renderSummary(stats, blob, settings, inputName) {
     add(tracks.length > 1 ? `Audio ${i + 1}` : 'Audio',
       `${what} · ${t.sampleRate / 1000} kHz · ${t.channels} ch · ${t.language ?? 'und'}${damaged}`);
   });
-  add('Chunks', String(stats.chunks));
+  add('Chunks', stats.restoredChunks > 0 ? `${stats.chunks} (${stats.restoredChunks} resumed from an earlier run)` : String(stats.chunks));
   add('Wall time', `${wall < 60 ? `${wall.toFixed(2)} s` : clock(wall)}`);
   add('Frames / s', wall > 0 ? (stats.frames / wall).toFixed(1) : '—');
   add('Speed', wall > 0 ? `${times(stats.outputDuration / wall)} real time` : '—');
@@ -479,6 +487,7 @@ function renderSummary(stats, blob, settings, inputName) {
 function finishRun(run) {
   if (current === run) current = null;
   setBusy(false);
+  showUnfinished();
 }
 
 function beginRun(label) {
@@ -499,14 +508,17 @@ function beginRun(label) {
   return run;
 }
 
-async function start(file, run) {
+async function start(file, run, resume = true) {
   const settings = readSettings();
+  run.file = file;
+  run.settings = settings;
   els.filename.textContent = `${file.name} · ${bytes(file.size)}`;
   els.download.setAttribute('download', outputName(file.name));
   try {
     const { blob, stats, release } = await transcode(file, {
       ...settings,
       output: takeSaveTarget(),
+      resume,
       signal: run.controller.signal,
       onProgress: (p) => {
         if (current === run) renderProgress(p);
@@ -545,6 +557,12 @@ function fail(run, err) {
   const cancelled = (err && err.kind === 'Cancelled') || run.controller.signal.aborted;
   renderLanes({ workers: laneEls.length, chunks: [] });
   finishRun(run);
+  if (cancelled && run.discard && run.file) {
+    findResumable(run.file, run.settings)
+      .then((found) => found && deleteCheckpoint(found.id))
+      .catch(() => {})
+      .finally(showUnfinished);
+  }
   if (cancelled) {
     els.status.textContent = 'Cancelled';
     setState('cancelled');
@@ -556,11 +574,51 @@ function fail(run, err) {
   }
 }
 
-function startFile(file) {
+async function startFile(file) {
   if (!file || current) return;
-  const run = beginRun(`${file.name} · ${bytes(file.size)}`);
-  if (run) start(file, run);
+  // An earlier run of this file with these settings stopped (a closed or
+  // crashed tab): offer to finish it rather than start over.
+  const found = await findResumable(file, readSettings()).catch(() => null);
+  if (found && !current) {
+    offerResume(file, found);
+    return;
+  }
+  runFile(file, true);
 }
+
+function runFile(file, resume) {
+  els.resume.hidden = true;
+  const run = beginRun(`${file.name} · ${bytes(file.size)}`);
+  if (run) start(file, run, resume);
+}
+
+function offerResume(file, found) {
+  els.resumeText.textContent = `An earlier transcode of ${file.name} with these settings stopped with `
+    + `${plural(found.chunks, 'chunk')} finished. Resume encodes only the rest; the file comes out the same.`;
+  els.resume.hidden = false;
+  els.resumeGo.onclick = () => runFile(file, true);
+  els.resumeRestart.onclick = () => runFile(file, false);
+  els.resumeGo.focus();
+}
+
+/** Lists the checkpoints of runs that did not finish, each deletable. */
+async function showUnfinished() {
+  const list = (await listCheckpoints().catch(() => [])).filter((c) => !c.inUse && c.chunks > 0);
+  els.unfinished.hidden = list.length === 0;
+  els.unfinishedList.replaceChildren(...list.map((c) => {
+    const li = document.createElement('li');
+    li.textContent = `${c.name || 'unnamed input'}: ${plural(c.chunks, 'chunk')} done (${bytes(c.bytes)}), `
+      + `${new Date(c.updatedAt).toLocaleString()} `;
+    const del = document.createElement('button');
+    del.type = 'button';
+    del.className = 'button';
+    del.textContent = 'Delete';
+    del.onclick = async () => { await deleteCheckpoint(c.id); showUnfinished(); };
+    li.append(del);
+    return li;
+  }));
+}
+showUnfinished();
 
 async function startSample() {
   const run = beginRun('sample.ts · fetching…');
@@ -593,6 +651,8 @@ els.cancel.addEventListener('click', () => {
   if (!current) return;
   els.cancel.disabled = true;
   els.status.textContent = 'Cancelling…';
+  // The user stopped it: its checkpoints go too (a closed tab keeps them).
+  current.discard = true;
   current.controller.abort();
 });
 

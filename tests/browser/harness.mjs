@@ -73,7 +73,8 @@ export async function dropFile(page, url, name) {
   await page.evaluate(async ([url, name]) => {
     const blob = await (await fetch(url)).blob();
     const transfer = new DataTransfer();
-    transfer.items.add(new File([blob], name, { type: 'video/mp2t' }));
+    // A fixed modification time, as a file on disk has between two drops.
+    transfer.items.add(new File([blob], name, { type: 'video/mp2t', lastModified: 1 }));
     const drop = document.getElementById('drop');
     for (const type of ['dragenter', 'dragover', 'drop']) {
       drop.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));

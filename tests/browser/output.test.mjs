@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { withPage, repo, www } from './harness.mjs';
+import { withPage, open, repo, www } from './harness.mjs';
 
 /** Runs in the page: names of the files in the spool folder. */
 const spoolFiles = () => navigator.storage.getDirectory()
@@ -175,4 +175,58 @@ test('fragmented MP4 and file or stream outputs: CLI bytes, and it plays in <vid
   const probe = execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v',
     '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', join(dir, 'cli.fmp4.mp4')]).toString().trim();
   assert.equal(probe, '134');
+});
+
+test('a run stopped by closing the tab resumes: only the missing chunks are encoded, same bytes', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'fanout-resume-'));
+  const args = ['--preset', 'fast', '--chunk-seconds', '1', '--jobs', '1', '--audio', 'none'];
+  execFileSync(join(repo, 'target', 'release', 'fanout'), [join(www, 'sample.ts'), '-o', join(dir, 'cli.mp4'), ...args]);
+  const cli = await readFile(join(dir, 'cli.mp4'));
+  const { url, context, close } = await open();
+  const options = { preset: 'fast', chunkSeconds: 1, workers: 1, audio: 'none' };
+  try {
+    // First tab: transcodes until three chunks are done, then is closed.
+    const first = await context.newPage();
+    await first.goto(`${url}fanout/package.json`);
+    await first.evaluate(async (options) => {
+      const { transcode } = await import('/fanout/index.js');
+      const input = new File([await (await fetch('/sample.ts')).blob()], 'sample.ts', { lastModified: 1 });
+      window.finished = 0;
+      transcode(input, { ...options, onProgress: (p) => {
+        window.finished = p.chunks.filter((c) => c?.state === 'done').length;
+      } });
+    }, options);
+    await first.waitForFunction(() => window.finished >= 3, null, { timeout: 120_000 });
+    await first.close();
+
+    // Second tab: the same file again.
+    const second = await context.newPage();
+    await second.goto(`${url}fanout/package.json`);
+    const r = await second.evaluate(async (options) => {
+      const { transcode, findResumable, listCheckpoints } = await import('/fanout/index.js');
+      const input = new File([await (await fetch('/sample.ts')).blob()], 'sample.ts', { lastModified: 1 });
+      const found = await findResumable(input, options);
+      // A different file (another lastModified) has nothing to resume.
+      const other = await findResumable(new File([input], 'sample.ts', { lastModified: 2 }), options);
+      let encodedChunks = 0;
+      const result = await transcode(input, { ...options, onProgress: (p) => {
+        encodedChunks = p.chunks.filter((c) => c && !c.restored && c.state === 'done').length;
+      } });
+      const b = new Uint8Array(await result.blob.arrayBuffer());
+      let s = '';
+      for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
+      return {
+        found, other, encodedChunks, restored: result.stats.restoredChunks, chunks: result.stats.chunks,
+        bytes: btoa(s), left: await listCheckpoints(),
+      };
+    }, options);
+    assert.ok(r.found && r.found.chunks >= 3, `checkpoints found: ${JSON.stringify(r.found)}`);
+    assert.equal(r.other, null);
+    assert.equal(r.restored, r.found.chunks, 'every checkpointed chunk is used');
+    assert.equal(r.encodedChunks, r.chunks - r.restored, 'only the missing chunks are encoded');
+    assert.ok(Buffer.from(r.bytes, 'base64').equals(cli), 'the resumed output differs from the CLI');
+    assert.deepEqual(r.left, [], 'checkpoints are deleted once the output is complete');
+  } finally {
+    await close();
+  }
 });

@@ -104,3 +104,31 @@ test('an unsupported file shows its named error and the page stays usable', asyn
     assert.ok(await page.isHidden('#error'));
   }, { path: '', mounts: { '/fixtures/': unsupportedCodecDir() } });
 });
+
+test('a reloaded tab offers to resume: Resume finishes from the checkpoints', async () => {
+  await withPage(async (page) => {
+    const setUp = async () => {
+      await page.fill('#workers', '1');
+      await page.fill('#chunk', '1');
+      await page.selectOption('#preset', 'fast');
+    };
+    await setUp();
+    await dropFile(page, 'muxjs-test-segment.ts');
+    await page.waitForFunction(() => document.querySelectorAll('#chunks [data-state="done"]').length >= 2,
+      null, { timeout: 120_000 });
+    await page.reload();
+    // The stopped run is listed, and dropping the file again offers to resume.
+    await page.waitForSelector('#unfinished:not([hidden])', { timeout: 10_000 });
+    assert.match(await page.textContent('#unfinished'), /muxjs-test-segment\.ts: \d+ chunks? done/);
+    await setUp();
+    await dropFile(page, 'muxjs-test-segment.ts');
+    await page.waitForSelector('#resume:not([hidden])', { timeout: 10_000 });
+    assert.match(await page.textContent('#resume-text'), /stopped with \d+ chunks? finished/);
+    assert.equal(await page.evaluate(() => document.body.dataset.state), 'idle', 'nothing runs before the choice');
+    await page.click('#resume-go');
+    await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: 120_000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.state), 'done', await page.textContent('#status'));
+    assert.match(await page.textContent('#summary'), /resumed from an earlier run/);
+    assert.ok(await page.isHidden('#unfinished'), 'finished: no checkpoints left');
+  }, { path: '' });
+});

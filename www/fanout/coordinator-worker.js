@@ -2,8 +2,9 @@
 // muxes encoded chunks into MP4 parts, all off the main thread. It reads
 // only when asked for more chunks, so memory stays bounded by the chunks in
 // flight however long the input is.
-import init, { WasmAnalyzer, WasmAssembler } from './pkg/fanout.js';
+import init, { WasmAnalyzer, WasmAssembler, chunkKey, isEncodedChunk } from './pkg/fanout.js';
 import { openSpoolWriter } from './spool.js';
+import { openCheckpointFiles } from './checkpoint.js';
 
 const PIECE = 4 * 1024 * 1024;
 
@@ -18,6 +19,9 @@ let wanted = 0;
 let reading = false;
 // Where the payload goes: an OPFS file (the default), or to the main thread.
 let spool = null;
+// Finished chunks of this input and settings (null: no checkpoints).
+let checkpoint = null;
+let storing = Promise.resolve();
 // Milliseconds spent demuxing, planning and muxing: the part that does not fan out.
 let serialMs = 0;
 /** Runs `f`, counting its time as serial work. */
@@ -44,22 +48,41 @@ function fail(err) {
   self.postMessage({ type: 'error', name: err?.name ?? 'Error', message: String(err?.message ?? err) });
 }
 
-function drainAnalyzer() {
+function ensureAssembler() {
+  if (assembler) return;
+  const job = analyzer.jobSettings();
+  if (job && planned > 0) {
+    assembler = new WasmAssembler(job, analyzer.audioInfo(), container);
+    self.postMessage({ type: 'format', jobSettings: job });
+  }
+}
+
+/**
+ * Hands out the chunks planned so far: each goes to the page to be encoded,
+ * or, when an earlier run checkpointed its result, straight to the muxer.
+ */
+async function drainAnalyzer() {
   for (;;) {
     const next = analyzer.nextChunk();
     if (!next) break;
-    const [info, bytes] = next;
+    const [infoJson, bytes] = next;
+    const info = JSON.parse(infoJson);
     planned += 1;
     wanted -= 1;
-    self.postMessage({ type: 'chunk', info: JSON.parse(info), bytes: bytes.buffer }, [bytes.buffer]);
-  }
-  if (!assembler) {
-    const job = analyzer.jobSettings();
-    if (job && planned > 0) {
-      assembler = new WasmAssembler(job, analyzer.audioInfo(), container);
-      self.postMessage({ type: 'format', jobSettings: job });
+    ensureAssembler();
+    const key = checkpoint ? chunkKey(bytes) : null;
+    const restored = checkpoint ? await checkpoint.load(info.index, key) : null;
+    if (restored && isEncodedChunk(restored, info.index)) {
+      // Its audio must be in first, as for any chunk (the muxer's order
+      // does not depend on how far ahead the input was read).
+      postPart(serial(() => assembler.addAudio(analyzer.takeAudio())), false);
+      self.postMessage({ type: 'chunk', info, restored: true });
+      postPart(serial(() => assembler.addChunk(restored)), true);
+      continue;
     }
+    self.postMessage({ type: 'chunk', info, key, bytes: bytes.buffer }, [bytes.buffer]);
   }
+  ensureAssembler();
   if (assembler) {
     postPart(assembler.addAudio(analyzer.takeAudio()), false);
     if (eof) postPart(assembler.endOfAudio(), false);
@@ -79,14 +102,14 @@ async function readUntilWanted() {
       if (offset >= file.size || analyzer.doneReading()) {
         serial(() => analyzer.finish());
         eof = true;
-        serial(drainAnalyzer);
+        await drainAnalyzer();
         self.postMessage({ type: 'eof', chunks: planned });
         break;
       }
       const piece = new Uint8Array(await file.slice(offset, offset + PIECE).arrayBuffer());
       offset += piece.byteLength;
       serial(() => analyzer.push(piece));
-      serial(drainAnalyzer);
+      await drainAnalyzer();
     }
   } catch (err) {
     fail(err);
@@ -110,6 +133,7 @@ self.onmessage = async ({ data }) => {
           }
         }
         container = data.settings.container ?? 'mp4';
+        checkpoint = data.checkpoint ? await openCheckpointFiles(data.checkpoint) : null;
         analyzer = new WasmAnalyzer(JSON.stringify(data.settings));
         self.postMessage({ type: 'started', totalBytes: file.size });
         break;
@@ -118,11 +142,16 @@ self.onmessage = async ({ data }) => {
         await readUntilWanted();
         break;
       case 'encoded': {
-        postPart(serial(() => assembler.addChunk(new Uint8Array(data.bytes))), true);
+        const bytes = new Uint8Array(data.bytes);
+        postPart(serial(() => assembler.addChunk(bytes)), true);
+        // Kept after muxing: a tab closed before this only re-encodes it.
+        if (checkpoint && data.key) storing = storing.then(() => checkpoint.store(data.index, data.key, bytes));
         break;
       }
       case 'finish': {
         const [header, last] = serial(() => assembler.finish(planned));
+        // The page deletes the checkpoints next: no file may still be open.
+        await storing;
         const summary = JSON.parse(assembler.summary());
         if (spool) {
           spool.write(last);

@@ -120,12 +120,48 @@ export interface TranscodeOptions {
    * the end; streams out in order with no second pass.
    */
   container?: 'mp4' | 'fmp4';
+  /**
+   * Keep every finished chunk in OPFS while running, so a run that stops
+   * (closed or crashed tab) can resume. Default: true, except for `'copy'`.
+   */
+  checkpoints?: boolean;
+  /**
+   * Use the checkpoints an earlier run of the same input (name, size,
+   * lastModified, first and last MiB) and settings left: only the missing
+   * chunks are encoded, and the output is the same bytes. Default true;
+   * false deletes them and starts over.
+   */
+  resume?: boolean;
 }
+
+/** Checkpoints an interrupted run left in OPFS. */
+export interface Checkpoint {
+  id: string;
+  /** The input's file name and size. */
+  name: string;
+  inputBytes: number;
+  /** Finished chunks kept, and their bytes. */
+  chunks: number;
+  bytes: number;
+  /** When the run last wrote them (ms since the epoch). */
+  updatedAt: number;
+  /** A transcode in some tab is using them now. */
+  inUse?: boolean;
+}
+
+/** The checkpoints an earlier run of `input` with these options left, or null. */
+export function findResumable(input: Blob, options?: TranscodeOptions): Promise<Checkpoint | null>;
+/** Every checkpoint folder of this site. */
+export function listCheckpoints(): Promise<Checkpoint[]>;
+/** Deletes one (false when a running transcode holds it). */
+export function deleteCheckpoint(id: string): Promise<boolean>;
 
 /** What a finished transcode reports (the CLI's `--json`, in camelCase). */
 export interface Stats {
   inputBytes: number;
   outputBytes: number;
+  /** Chunks taken from an interrupted run's checkpoints, not encoded again. */
+  restoredChunks: number;
   inputDuration: number;
   outputDuration: number;
   frames: number;

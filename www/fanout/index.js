@@ -1,5 +1,8 @@
 // Fanout's browser API: transcode(blob, options) → { blob, stats }.
 import { canSpool, claimSpool } from './spool.js';
+import { canCheckpoint, claimCheckpoint } from './checkpoint.js';
+
+export { listCheckpoints, deleteCheckpoint } from './checkpoint.js';
 //
 // Main thread = a small scheduler. A coordinator worker reads, demuxes,
 // plans and muxes; a pool of chunk workers (one wasm instance each, so each
@@ -133,7 +136,23 @@ export async function transcode(input, options = {}) {
       throw new TranscodeError('Error', `the output file could not be opened for writing: ${err.message}`);
     }
   }
-  return run(input, settings, workerCount, signal, onProgress, spool, destination);
+  // Finished chunks are kept in OPFS so a run that stops can resume. Copy
+  // is fast enough to redo; checkpoints would double its writes.
+  const checkpoints = options.checkpoints ?? settings.video !== 'Copy';
+  const claim = checkpoints && canCheckpoint()
+    ? await claimCheckpoint(input, settings, options.resume ?? true).catch(() => null)
+    : null;
+  return run(input, settings, workerCount, signal, onProgress, spool, destination, claim);
+}
+
+/**
+ * The checkpoints an earlier, interrupted run of `input` with these options
+ * left (`{ id, chunks, bytes, updatedAt, … }`), or null: what the page
+ * offers to resume.
+ */
+export async function findResumable(input, options = {}) {
+  const { findCheckpoint } = await import('./checkpoint.js');
+  return findCheckpoint(input, rustSettings(options));
 }
 
 /**
@@ -175,7 +194,7 @@ async function openDestination(output, isHandle) {
   };
 }
 
-function run(input, settings, workerCount, signal, onProgress, claimed, destination) {
+function run(input, settings, workerCount, signal, onProgress, claimed, destination, checkpoint) {
   let spool = claimed;
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -190,6 +209,7 @@ function run(input, settings, workerCount, signal, onProgress, claimed, destinat
     let eof = false;
     let totalChunks = null;
     let muxed = 0;
+    let restored = 0;
     let framesPlanned = 0;
     let skipped = 0;
     let peakWorkerMemory = 0;
@@ -209,10 +229,13 @@ function run(input, settings, workerCount, signal, onProgress, claimed, destinat
       if (settled) return;
       settled = true;
       cleanup();
-      // Cancel or failure: no partial output is left behind.
+      // Cancel or failure: no partial output is left behind. The
+      // checkpoints stay (resume after a closed tab, or once the problem is
+      // fixed, e.g. disk space freed); deleteCheckpoint() drops them.
       spool?.remove();
       destination?.abort();
-      reject(err);
+      // Settled once the checkpoints' lock is free, so the caller may delete them.
+      Promise.resolve(checkpoint?.keep()).finally(() => reject(err));
     };
     const onAbort = () => fail(new TranscodeError('Cancelled', 'cancelled'));
     signal?.addEventListener('abort', onAbort);
@@ -224,7 +247,10 @@ function run(input, settings, workerCount, signal, onProgress, claimed, destinat
       const elapsed = (now - started) / 1000;
       const framesDone = chunks.reduce((n, c) => n + c.framesDone, 0);
       const mediaDone = chunks.reduce((t, c) => t + (c.frames ? (c.framesDone / c.frames) * c.span : 0), 0);
-      const fps = elapsed > 0 ? framesDone / elapsed : 0;
+      // Speed from this run's own work: chunks restored from checkpoints
+      // took no time.
+      const encoded = chunks.reduce((n, c) => n + (c.restored ? 0 : c.framesDone), 0);
+      const fps = elapsed > 0 ? encoded / elapsed : 0;
       const left = framesPlanned - framesDone;
       onProgress({
         phase,
@@ -236,7 +262,8 @@ function run(input, settings, workerCount, signal, onProgress, claimed, destinat
         fps,
         speed: elapsed > 0 ? mediaDone / elapsed : 0,
         // Before reading ends the total is a lower bound: scale by bytes.
-        etaSeconds: fps > 0 && framesDone > 0
+        restoredChunks: restored,
+        etaSeconds: fps > 0 && encoded > 0
           ? (eof ? left : framesPlanned * (input.size / Math.max(bytesRead, 1)) - framesDone) / fps
           : null,
         elapsedSeconds: elapsed,
@@ -327,7 +354,7 @@ function run(input, settings, workerCount, signal, onProgress, claimed, destinat
         slot.busy = null;
         chunkBytes.delete(data.index);
         peakWorkerMemory = Math.max(peakWorkerMemory, data.memoryBytes ?? 0);
-        coordinator.postMessage({ type: 'encoded', index: data.index, bytes: data.bytes }, [data.bytes]);
+        coordinator.postMessage({ type: 'encoded', index: data.index, bytes: data.bytes, key: c.key }, [data.bytes]);
         report('encoding', true);
         dispatch();
       } else if (data.type === 'error') {
@@ -368,8 +395,16 @@ function run(input, settings, workerCount, signal, onProgress, claimed, destinat
           chunks[info.index] = {
             index: info.index, state: 'waiting', worker: null, frames: info.frames, framesDone: 0,
             start: info.start, end: info.end, attempts: 0, span: info.span,
-            warmupFrames: info.warmupFrames, work: info.work,
+            warmupFrames: info.warmupFrames, work: info.work, key: data.key ?? null, restored: !!data.restored,
           };
+          if (data.restored) {
+            // An earlier run's result: the coordinator muxes it as it is.
+            Object.assign(chunks[info.index], { state: 'done', framesDone: info.frames });
+            restored += 1;
+            report('encoding');
+            pull();
+            break;
+          }
           chunkBytes.set(info.index, data.bytes);
           queue.push(info.index);
           dispatch();
@@ -454,17 +489,20 @@ function run(input, settings, workerCount, signal, onProgress, claimed, destinat
       summary.warnings = [...warnings, ...(summary.warnings ?? [])];
       timeline.sort((a, b) => a.index - b.index);
       const stats = {
-        ...camelKeys(summary), workers: workerCount, peakWorkerMemory,
+        ...camelKeys(summary), restoredChunks: restored, workers: workerCount, peakWorkerMemory,
         timeline, serialSeconds: data.serialSeconds ?? null,
       };
       report('done', true);
       cleanup();
+      await checkpoint?.finish();
       // The spool's lock stays held while this page lives (the Blob reads
       // the file); `release()` deletes it sooner.
       const kind = destination?.kind ?? (spool ? 'opfs' : 'memory');
       resolve({ blob, stats, output: kind, release: () => (kind === 'opfs' ? spool.remove() : undefined) });
     };
 
-    coordinator.postMessage({ type: 'start', file: input, settings, spool: spool?.name ?? null });
+    coordinator.postMessage({
+      type: 'start', file: input, settings, spool: spool?.name ?? null, checkpoint: checkpoint?.id ?? null,
+    });
   });
 }
