@@ -189,11 +189,12 @@ export async function openCheckpointFiles(id) {
           at += n;
         }
         handle.flush();
+        handle.close();
         names.add(name);
       } catch {
-        // A partial file is rejected when read back (isEncodedChunk).
-      } finally {
-        handle?.close();
+        // Not kept (a partial file would be rejected when read back anyway).
+        try { handle?.close(); } catch { /* already closed */ }
+        await dir.removeEntry(name).catch(() => {});
       }
     },
   };

@@ -21,7 +21,6 @@ let reading = false;
 let spool = null;
 // Finished chunks of this input and settings (null: no checkpoints).
 let checkpoint = null;
-let storing = Promise.resolve();
 // Milliseconds spent demuxing, planning and muxing: the part that does not fan out.
 let serialMs = 0;
 /** Runs `f`, counting its time as serial work. */
@@ -143,15 +142,16 @@ self.onmessage = async ({ data }) => {
         break;
       case 'encoded': {
         const bytes = new Uint8Array(data.bytes);
+        // Kept before it is muxed: should the output then fail (a full
+        // disk), the chunk is still there for a resume. (Other messages may
+        // run meanwhile; the muxer takes chunks in any order, and 'finish'
+        // only comes after this chunk's acknowledgement.)
+        if (checkpoint && data.key) await checkpoint.store(data.index, data.key, bytes);
         postPart(serial(() => assembler.addChunk(bytes)), true);
-        // Kept after muxing: a tab closed before this only re-encodes it.
-        if (checkpoint && data.key) storing = storing.then(() => checkpoint.store(data.index, data.key, bytes));
         break;
       }
       case 'finish': {
         const [header, last] = serial(() => assembler.finish(planned));
-        // The page deletes the checkpoints next: no file may still be open.
-        await storing;
         const summary = JSON.parse(assembler.summary());
         if (spool) {
           spool.write(last);

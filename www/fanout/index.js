@@ -232,10 +232,10 @@ function run(input, settings, workerCount, signal, onProgress, claimed, destinat
       // Cancel or failure: no partial output is left behind. The
       // checkpoints stay (resume after a closed tab, or once the problem is
       // fixed, e.g. disk space freed); deleteCheckpoint() drops them.
-      spool?.remove();
       destination?.abort();
-      // Settled once the checkpoints' lock is free, so the caller may delete them.
-      Promise.resolve(checkpoint?.keep()).finally(() => reject(err));
+      // Settled once the spool is gone and the checkpoints' lock is free (so
+      // the caller may delete them).
+      Promise.allSettled([spool?.remove(), checkpoint?.keep()]).finally(() => reject(err));
     };
     const onAbort = () => fail(new TranscodeError('Cancelled', 'cancelled'));
     signal?.addEventListener('abort', onAbort);

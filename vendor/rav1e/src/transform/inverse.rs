@@ -12,6 +12,8 @@ cfg_if::cfg_if! {
     pub use crate::asm::x86::transform::inverse::*;
   } else if #[cfg(asm_neon)] {
     pub use crate::asm::aarch64::transform::inverse::*;
+  } else if #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))] {
+    pub use crate::asm::wasm32::transform::inverse::*;
   } else {
     pub use self::rust::*;
   }
@@ -1621,6 +1623,12 @@ static INV_TXFM_FNS: [[InvTxfmFn; 5]; 5] = [
     |_, _, _| unimplemented!(),
   ],
 ];
+
+/// Fanout: the 1-D transforms, for the wasm32 SIMD128 kernel's tests.
+#[cfg(test)]
+pub(crate) fn inv_txfm_1d_for_test(t: usize, log2: usize) -> InvTxfmFn {
+  INV_TXFM_FNS[t][log2]
+}
 
 pub(crate) mod rust {
   use super::*;
