@@ -1793,8 +1793,7 @@ fn transpose4(r0: v128, r1: v128, r2: v128, r3: v128) -> [v128; 4] {
 
 /// Adds `r` to every pixel of the `w`×`h` block, clamped to `[0, max_px]`.
 unsafe fn add_dc<T: Pixel>(
-  output: &mut PlaneRegionMut<'_, T>, w: usize, h: usize, r: i32,
-  max_px: i32,
+  output: &mut PlaneRegionMut<'_, T>, w: usize, h: usize, r: i32, max_px: i32,
 ) {
   for row in output.rows_iter_mut().take(h) {
     let row = &mut row[..w];
@@ -1896,7 +1895,8 @@ unsafe fn inverse_transform_add_simd128<T: Pixel>(
       continue;
     }
     for v in temp_in[..in_w].iter_mut() {
-      let val = if rect { round_shift(INV_SQRT2 * *v, SQRT2_BITS) } else { *v };
+      let val =
+        if rect { round_shift(INV_SQRT2 * *v, SQRT2_BITS) } else { *v };
       *v = clamp_value(val, rr);
     }
     let mut temp_out = [V::ZERO; 64];
@@ -2035,7 +2035,15 @@ mod test {
         0 => rng.random_range(0..=max_px),
         1 => 0,
         2 => max_px,
-        _ => rng.random_range(0..=max_px).min(16).max(max_px - 16),
+        _ => {
+          // near the clamp bounds
+          let v = rng.random_range(0..32);
+          if rng.random::<bool>() {
+            v
+          } else {
+            max_px - v
+          }
+        }
       });
     }
     let mut p2 = p1.clone();
