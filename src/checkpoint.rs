@@ -107,6 +107,8 @@ mod native {
     #[derive(Clone, Debug)]
     pub struct CheckpointDir {
         dir: PathBuf,
+        /// Written with the first result.
+        manifest: std::sync::Arc<Vec<u8>>,
     }
 
     impl CheckpointDir {
@@ -120,7 +122,10 @@ mod native {
         /// Opens the work folder for this input and these settings. With
         /// `resume`, results already there for the same input and settings
         /// are kept; otherwise (or when they belong to another input or
-        /// other settings) the folder starts empty.
+        /// other settings) they are deleted. The folder itself is created
+        /// with the first result, so an input that turns out unusable (or
+        /// an output path that cannot be written) reports that error, not
+        /// one about the folder.
         pub fn open(
             output: &Path,
             input: &Path,
@@ -139,11 +144,12 @@ mod native {
             if !resume || existing.as_ref() != Some(&manifest) {
                 let _ = fs::remove_dir_all(&dir);
             }
-            fs::create_dir_all(&dir)?;
-            let json = serde_json::to_vec_pretty(&manifest)
+            let manifest = serde_json::to_vec_pretty(&manifest)
                 .map_err(|e| std::io::Error::other(e.to_string()))?;
-            write_atomically(&dir.join(MANIFEST), &json)?;
-            Ok(CheckpointDir { dir })
+            Ok(CheckpointDir {
+                dir,
+                manifest: std::sync::Arc::new(manifest),
+            })
         }
 
         /// The stored result of chunk `index` made from bytes with `key`.
@@ -158,20 +164,28 @@ mod native {
         /// Stores a finished chunk (written under a temporary name and
         /// renamed, so a crash never leaves a half-written result).
         pub fn store(&self, key: &str, chunk: &EncodedChunk) -> Result<()> {
+            let manifest = self.dir.join(MANIFEST);
+            if !manifest.exists() {
+                fs::create_dir_all(&self.dir)?;
+                write_atomically(&manifest, &self.manifest)?;
+            }
             let path = self.dir.join(chunk_file_name(chunk.index, key));
             write_atomically(&path, &wire::encoded_to_bytes(chunk))
         }
 
         /// Deletes the folder (after a finished transcode).
         pub fn remove(self) -> Result<()> {
-            fs::remove_dir_all(&self.dir)?;
-            Ok(())
+            match fs::remove_dir_all(&self.dir) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+                _ => Ok(()),
+            }
         }
     }
 
     fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+        // Per thread: chunk jobs store in parallel.
         let mut tmp = path.as_os_str().to_owned();
-        tmp.push(".tmp");
+        tmp.push(format!(".{:?}.tmp", std::thread::current().id()));
         let tmp = PathBuf::from(tmp);
         let mut file = File::create(&tmp)?;
         file.write_all(bytes)?;
