@@ -22,6 +22,8 @@ export interface ChunkProgress {
   /** Source time range in seconds; `end` is null for the last chunk. */
   start: number;
   end: number | null;
+  /** Taken from an earlier run's checkpoint, not encoded in this one. */
+  restored: boolean;
   /** Runs so far (a crashed worker's chunk is retried once). */
   attempts: number;
 }
@@ -34,8 +36,10 @@ export interface Progress {
   /** Frames planned so far; final once `framesTotalFinal`. */
   framesTotal: number;
   framesTotalFinal: boolean;
-  /** Frames encoded per second of wall time so far. */
+  /** Frames encoded per second of wall time so far (restored chunks not counted). */
   fps: number;
+  /** Chunks taken from an earlier run's checkpoints. */
+  restoredChunks: number;
   /** Media seconds encoded per wall second. */
   speed: number;
   /** Estimated seconds left, or null before there is enough to tell. */

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for SECONDS (default 60) on its seeded corpus
+# (bench/fuzz/seed.sh first) and prints executions and coverage per target.
+# Crashes land in fuzz/artifacts/<target>/. Not part of CI.
+#   bench/fuzz/run.sh [SECONDS] [TARGET...]
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+seconds=${1:-60}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(demux video_parsers wire audio_frames audio_decoders mp4_muxer)
+for t in "${targets[@]}"; do
+  mkdir -p "fuzz/corpus/$t"
+  log=$(mktemp)
+  cargo +nightly fuzz run -O "$t" "fuzz/corpus/$t" -- -max_total_time="$seconds" -timeout=10 \
+    -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1
+  rc=$?
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
+  echo "$t: rc=$rc executions=${execs:-?} ${cov:-}"
+  [ $rc -eq 0 ] || grep -E 'panicked|ERROR|SUMMARY|Test unit written' "$log" | head -5
+  rm -f "$log"
+done
