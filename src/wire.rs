@@ -232,7 +232,8 @@ pub fn chunk_from_bytes(data: &[u8]) -> Result<Chunk> {
             damaged: flags & 32 != 0,
         });
     }
-    let n = r.count(48)?;
+    // track, codec (2), rate, channels, bitrate, 3 timestamps, packet count.
+    let n = r.count(4 + 2 + 4 + 4 + 4 + 3 * 8 + 4)?;
     let mut audio = Vec::with_capacity(n);
     for _ in 0..n {
         let track = r.u32()?;
@@ -418,6 +419,21 @@ mod tests {
     fn chunk_round_trips() {
         let c = chunk();
         assert_eq!(chunk_from_bytes(&chunk_to_bytes(&c)).unwrap(), c);
+    }
+
+    /// Found by the `wire` fuzz target: an audio segment without packets
+    /// (46 bytes) last in the chunk was rejected by a 48-byte minimum.
+    #[test]
+    fn chunk_ending_in_an_empty_audio_segment_round_trips() {
+        let mut c = chunk();
+        c.audio[0].packets.clear();
+        assert_eq!(chunk_from_bytes(&chunk_to_bytes(&c)).unwrap(), c);
+        let crash = include_bytes!("../tests/fixtures/fuzz/wire-empty-audio-segment");
+        let decoded = chunk_from_bytes(crash).unwrap();
+        assert_eq!(
+            chunk_from_bytes(&chunk_to_bytes(&decoded)).unwrap(),
+            decoded
+        );
     }
 
     #[test]
