@@ -47,21 +47,34 @@ pub fn transcode_file(
     cancel: Option<Arc<AtomicBool>>,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<Summary> {
+    transcode_path(input, output, settings, jobs, cancel, None, on_progress)
+}
+
+/// A file to a file, with or without checkpoints.
+fn transcode_path(
+    input: &Path,
+    output: &Path,
+    settings: &Settings,
+    jobs: usize,
+    cancel: Option<Arc<AtomicBool>>,
+    checkpoint: Option<&CheckpointDir>,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> Result<Summary> {
     let mut file = File::open(input)?;
     let input_bytes = file.metadata().ok().map(|m| m.len());
     // The output is created only once the input is known to be usable.
     let sink = || FileSink::create(output);
-    let summary = transcode(
+    let (summary, _) = transcode(
         &mut file,
         input_bytes,
         sink,
         settings,
         jobs,
         cancel,
-        None,
+        checkpoint,
         on_progress,
     )?;
-    Ok(summary.0)
+    Ok(summary)
 }
 
 /// [`transcode_file`] with every finished chunk checkpointed in a work
@@ -79,14 +92,10 @@ pub fn transcode_file_checkpointed(
     resume: bool,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<Summary> {
-    let mut file = File::open(input)?;
-    let input_bytes = file.metadata().ok().map(|m| m.len());
     let checkpoint = CheckpointDir::open(output, input, settings, resume)?;
-    let sink = || FileSink::create(output);
-    let (summary, _) = transcode(
-        &mut file,
-        input_bytes,
-        sink,
+    let summary = transcode_path(
+        input,
+        output,
         settings,
         jobs,
         cancel,

@@ -10,13 +10,8 @@ use fanout::pipeline::Settings;
 
 /// H.264 with B-frames, an AAC track (passed through) and an MP2 track
 /// (encoded to AAC), 4 s.
-fn two_track_input() -> std::path::PathBuf {
-    // Made once: the tests of this file run in parallel.
-    static INPUT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    INPUT.get_or_init(make_two_track_input).clone()
-}
 
-fn make_two_track_input() -> std::path::PathBuf {
+fn two_track_input() -> std::path::PathBuf {
     fixture(
         "c-bframes-aac-mp2.ts",
         &[

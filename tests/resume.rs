@@ -14,13 +14,6 @@ use fanout::pipeline::Settings;
 use fanout::Error;
 
 fn input() -> std::path::PathBuf {
-    // Made once: the tests run in parallel, and a fixture rewritten under a
-    // run would change its fingerprint (mtime) and void its checkpoints.
-    static INPUT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    INPUT.get_or_init(make_input).clone()
-}
-
-fn make_input() -> std::path::PathBuf {
     fixture(
         "r-input.ts",
         &[

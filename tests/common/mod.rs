@@ -44,15 +44,15 @@ pub fn run(cmd: &mut Command) -> String {
 
 /// Makes a fixture with ffmpeg once per test run (cached by name).
 pub fn fixture(name: &str, ffmpeg_args: &[&str]) -> PathBuf {
+    // One at a time: tests of a binary run in parallel and may ask for the
+    // same fixture, which must be made once (a fixture rewritten under a
+    // test would change its mtime, and with it its checkpoint fingerprint).
+    static MAKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _making = MAKING.lock().unwrap_or_else(|e| e.into_inner());
     let path = out_dir().join(name);
     if !path.exists() {
-        // Per thread: tests running in parallel may make the same fixture;
-        // the last rename wins and both are the same.
-        let tmp = out_dir().join(format!(
-            "{name}.tmp.{}.{:?}",
-            std::process::id(),
-            std::thread::current().id()
-        ));
+        // Another test binary may be making it too: the last rename wins.
+        let tmp = out_dir().join(format!("{name}.tmp.{}", std::process::id()));
         let mut cmd = Command::new("ffmpeg");
         cmd.args(["-y", "-v", "error"]).args(ffmpeg_args);
         // The format is named by the args; the output path comes last.
