@@ -10,7 +10,6 @@ use fanout::pipeline::Settings;
 
 /// H.264 with B-frames, an AAC track (passed through) and an MP2 track
 /// (encoded to AAC), 4 s.
-
 fn two_track_input() -> std::path::PathBuf {
     fixture(
         "c-bframes-aac-mp2.ts",
