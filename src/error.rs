@@ -49,6 +49,24 @@ pub enum Error {
     Cancelled,
 }
 
+impl Error {
+    /// A short name of the error's kind, as the faces report it (the
+    /// browser's `Error.name`, the Python exception's `kind`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::NotTransportStream(_) => "NotTransportStream",
+            Error::NoVideo(_) => "NoVideo",
+            Error::UnsupportedCodec { .. } => "UnsupportedCodec",
+            Error::UnsupportedFeature(_) => "UnsupportedFeature",
+            Error::NoDecodableFrame(_) => "NoDecodableFrame",
+            Error::Malformed(_) => "Malformed",
+            Error::InvalidSettings(_) => "InvalidSettings",
+            Error::Cancelled => "Cancelled",
+            _ => "Error",
+        }
+    }
+}
+
 /// Shorthand used throughout the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -326,7 +326,9 @@ fn take_biggest(queue: &mut std::collections::VecDeque<Chunk>) -> Option<Chunk> 
     queue.remove(at)
 }
 
-fn chunk_error(index: u32, start: i64, end: i64, error: Error) -> Error {
+/// A chunk job's error, naming the chunk and its source time range (how
+/// every face reports a chunk that failed on its data).
+pub fn chunk_error(index: u32, start: i64, end: i64, error: Error) -> Error {
     match error {
         Error::Cancelled => Error::Cancelled,
         Error::UnsupportedFeature(_) | Error::UnsupportedCodec { .. } => error,

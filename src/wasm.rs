@@ -13,19 +13,8 @@ use crate::sink::Sink;
 use crate::wire;
 
 fn js_error(e: Error) -> JsValue {
-    let kind = match &e {
-        Error::NotTransportStream(_) => "NotTransportStream",
-        Error::NoVideo(_) => "NoVideo",
-        Error::UnsupportedCodec { .. } => "UnsupportedCodec",
-        Error::UnsupportedFeature(_) => "UnsupportedFeature",
-        Error::NoDecodableFrame(_) => "NoDecodableFrame",
-        Error::Malformed(_) => "Malformed",
-        Error::InvalidSettings(_) => "InvalidSettings",
-        Error::Cancelled => "Cancelled",
-        _ => "Error",
-    };
     let err = js_sys::Error::new(&e.to_string());
-    err.set_name(kind);
+    err.set_name(e.kind());
     err.into()
 }
 
