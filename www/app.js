@@ -1,7 +1,7 @@
 // Fanout's page: picks a transport stream, runs transcode() and draws the
 // fan-out (one tile per chunk, one lane per worker) while it runs.
 import {
-  AV1_PRESETS, transcode, findResumable, listCheckpoints, deleteCheckpoint,
+  AV1_PRESETS, transcode, findResumable, listCheckpoints, deleteCheckpoint, browserSupport,
 } from './fanout/index.js';
 
 const $ = (id) => document.getElementById(id);
@@ -55,6 +55,7 @@ const els = {
   summary: $('summary'),
   isolation: $('isolation'),
   cores: $('cores'),
+  support: $('support'),
 };
 
 const cores = navigator.hardwareConcurrency || 2;
@@ -69,6 +70,7 @@ const HINTS = {
   InvalidSettings: 'Check the settings on the left and try again.',
   StorageFull: 'There is not enough storage for the output. Free some disk space (or site data) and try again.',
   WorkerCrashed: 'A worker stopped unexpectedly (often out of memory). Try fewer workers or shorter chunks.',
+  UnsupportedBrowser: 'Current versions of Chrome, Edge, Firefox and Safari have what Fanout needs.',
 };
 
 // ---------------------------------------------------------------- helpers
@@ -182,6 +184,63 @@ els.isolation.title = self.crossOriginIsolated
   ? 'This page is cross-origin isolated (COOP/COEP headers), so SharedArrayBuffer is available.'
   : 'This page is not cross-origin isolated. Fanout does not need it: workers exchange plain messages.';
 els.cores.textContent = `${plural(cores, 'CPU thread')}`;
+
+// ---------------------------------------------------------------- this browser
+
+const OUTPUT_PLACES = {
+  opfs: "this site's storage (OPFS)",
+  memory: 'memory',
+  file: 'the file you picked',
+};
+
+/** The "This browser" panel: what this browser will use, in plain words. */
+function supportLines(s) {
+  const lines = [];
+  const add = (feature, ok, text) => lines.push({ feature, ok, text });
+  if (s.canRun) {
+    add('engine', true, 'WebAssembly SIMD and module workers: Fanout runs here.');
+  } else {
+    const missing = [!s.wasmSimd && (s.wasm ? 'WebAssembly SIMD' : 'WebAssembly (or it is turned off)'),
+      !s.moduleWorkers && 'module workers'].filter(Boolean).join(' and no ');
+    add('engine', false, `This browser has no ${missing}, which Fanout needs: it cannot transcode here.`);
+  }
+  if (s.output === 'opfs') {
+    add('storage', true, "The output is written to this site's storage (OPFS) as it is made, so long files do not fill memory"
+      + `${s.resume ? ', and an interrupted transcode can be resumed' : ''}.`);
+  } else {
+    const why = s.opfs
+      ? 'Workers here cannot write to site storage (no OPFS sync access handles)'
+      : 'Site storage (the Origin Private File System) is missing or refused here (private windows may refuse it)';
+    add('storage', false, `${why}: the result is kept in memory, so very long files may not fit, and an interrupted transcode cannot be resumed.`);
+  }
+  add('save', s.saveFilePicker, s.saveFilePicker
+    ? 'Save to: the result can be written straight into a file you pick.'
+    : 'No file picker for saving (showSaveFilePicker): download the result when it is done.');
+  const names = { av1: 'AV1', h264: 'H.264', hevc: 'HEVC', aac: 'AAC audio' };
+  const plays = Object.keys(names).filter((c) => s.play[c]).map((c) => names[c]);
+  const not = Object.keys(names).filter((c) => !s.play[c]).map((c) => names[c]);
+  add('play', s.play.av1, `Plays ${plays.length ? plays.join(', ') : 'none of the MP4 codecs Fanout writes'}.`
+    + (s.play.av1 ? '' : ' It cannot play AV1: the MP4 is made all the same (play it in another player), or choose H.264 to watch it here.')
+    + (s.play.av1 && not.length ? ` Not ${not.join(', ')}.` : ''));
+  add('isolation', true, s.crossOriginIsolated
+    ? (s.sharedArrayBuffer ? 'Cross-origin isolated (Fanout does not need it).'
+      : 'Cross-origin isolated, yet without SharedArrayBuffer (Fanout needs neither).')
+    : 'Not cross-origin isolated (Fanout does not need it).');
+  return lines;
+}
+
+browserSupport().then((s) => {
+  els.support.replaceChildren(...supportLines(s).map(({ feature, ok, text }) => {
+    const li = document.createElement('li');
+    li.dataset.feature = feature;
+    li.dataset.ok = String(ok);
+    li.textContent = text;
+    return li;
+  }));
+  document.body.dataset.support = s.canRun ? 'ok' : 'unsupported';
+}, (err) => {
+  els.support.replaceChildren(Object.assign(document.createElement('li'), { textContent: `Could not check: ${err.message}` }));
+});
 
 els.workers.value = String(cores);
 els.workers.max = String(Math.max(64, cores));
@@ -420,13 +479,14 @@ function renderProgress(p) {
 
 // ---------------------------------------------------------------- summary
 
-function renderSummary(stats, blob, settings, inputName) {
+function renderSummary(stats, blob, settings, inputName, output) {
   const rows = [];
   const add = (k, v) => rows.push([k, v]);
   const wall = stats.wallSeconds;
   add('Input', `${bytes(stats.inputBytes)} · ${inputName}`);
   const ratio = stats.inputBytes > 0 ? ` (${((stats.outputBytes / stats.inputBytes) * 100).toFixed(0)}% of input)` : '';
   add('Output', `${bytes(stats.outputBytes ?? blob.size)}${ratio}`);
+  if (OUTPUT_PLACES[output]) add('Kept in', OUTPUT_PLACES[output]);
   const video = {
     copy: 'copied from the source',
     h264: 'H.264 Constrained Baseline (re-encoded)',
@@ -515,7 +575,7 @@ async function start(file, run, resume = true) {
   els.filename.textContent = `${file.name} · ${bytes(file.size)}`;
   els.download.setAttribute('download', outputName(file.name));
   try {
-    const { blob, stats, release } = await transcode(file, {
+    const { blob, stats, release, output } = await transcode(file, {
       ...settings,
       output: takeSaveTarget(),
       resume,
@@ -533,7 +593,7 @@ async function start(file, run, resume = true) {
     els.result.src = resultUrl;
     els.download.href = resultUrl;
     els.download.setAttribute('download', outputName(file.name));
-    renderSummary(stats, blob, settings, file.name);
+    renderSummary(stats, blob, settings, file.name, output);
     els.progress.value = 100;
     els.progress.textContent = '100%';
     els.percent.textContent = '100%';

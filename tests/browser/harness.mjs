@@ -1,5 +1,7 @@
 // Shared setup for the browser tests: Debian's Chromium driven by
-// playwright-core, pages served from www/ on 127.0.0.1.
+// playwright-core (and Firefox and WebKit behind the same Page methods,
+// engines.mjs), pages served from www/ on 127.0.0.1.
+import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -8,21 +10,36 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '../../scripts/serve.mjs';
+import { launch } from './engines.mjs';
 
 export const repo = fileURLToPath(new URL('../..', import.meta.url));
 export const www = join(repo, 'www');
 export const corpus = (name) => join(repo, '..', 'shared', 'corpus', name);
 
-/** Starts a server and a browser; returns { url, context, close }. */
 /** Headless Chromium's flags, shared with the benchmark (bench/lib/browser.mjs). */
 export const CHROMIUM_ARGS = [
   '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-export async function open({ isolation = true, root = www, mounts: extra = {} } = {}) {
+/** Starts a server and a browser (`engine`: 'chromium', 'firefox' or
+ * 'webkit'; `prefs`: Firefox preferences); returns { url, context, close }
+ * (for Firefox and WebKit `context` has only newPage()). */
+export async function open({ isolation = true, root = www, mounts: extra = {}, engine = 'chromium', prefs } = {}) {
   const mounts = { '/corpus/': join(repo, '..', 'shared', 'corpus'), ...extra };
   const server = await serve({ root, port: 0, isolation, mounts });
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  if (engine !== 'chromium') {
+    const browser = await launch(engine, { prefs });
+    return {
+      url,
+      context: browser,
+      async close() {
+        await browser.close();
+        server.close();
+      },
+    };
+  }
   const profile = await mkdtemp(join(tmpdir(), 'fanout-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
@@ -30,7 +47,6 @@ export async function open({ isolation = true, root = www, mounts: extra = {} } 
     acceptDownloads: true,
     args: CHROMIUM_ARGS,
   });
-  const url = `http://127.0.0.1:${server.address().port}/`;
   return {
     url,
     context,
@@ -52,6 +68,19 @@ export async function withPage(fn, { path = 'fanout/package.json', ...options } 
     return await fn(page);
   } finally {
     await close();
+  }
+}
+
+/**
+ * Registers `name` as a test in each of `engines` ('chromium', 'firefox',
+ * 'webkit'): `fn(page, engine)` runs in a fresh browser per engine (see
+ * withPage for `options`). Chromium's test keeps the plain name; the
+ * others get the engine in brackets.
+ */
+export function testIn(engines, name, fn, options = {}) {
+  for (const engine of engines) {
+    test(engine === 'chromium' ? name : `[${engine}] ${name}`,
+      () => withPage((page) => fn(page, engine), { ...options, engine }));
   }
 }
 

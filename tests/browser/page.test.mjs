@@ -1,12 +1,13 @@
 // The page as a person uses it: drop a file, watch the fan-out, play the
 // result, download it; an unsupported file shows its named error.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { withPage, corpus, repo, dropFile as dropServed, unsupportedCodecDir } from './harness.mjs';
+import { testIn, corpus, repo, dropFile as dropServed, unsupportedCodecDir } from './harness.mjs';
+
+const ALL = ['chromium', 'firefox', 'webkit'];
 
 /** Drops the corpus file `name` on `#drop`. */
 const dropFile = (page, name) => dropServed(page, `/corpus/${name}`, name);
@@ -24,111 +25,103 @@ const playResult = (page) => page.evaluate(async () => {
   await video.play();
   const start = video.currentTime;
   await new Promise((ok) => setTimeout(ok, 1500));
-  return { width: video.videoWidth, height: video.videoHeight, advanced: video.currentTime - start, error: video.error?.message };
+  return { width: video.videoWidth, height: video.videoHeight, advanced: video.currentTime - start, error: video.error?.message ?? null };
 });
 
-test('drop a file, watch the chunks, play and download the MP4', async () => {
-  await withPage(async (page) => {
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.reload();
-    await page.fill('#workers', '2');
-    await dropFile(page, 'muxjs-test-segment.ts');
-    await page.waitForFunction(() => document.body.dataset.state === 'running');
-    await page.waitForFunction(() => document.body.dataset.state !== 'running', null, { timeout: 180_000 });
-    assert.equal(await page.evaluate(() => document.body.dataset.state), 'done', await page.textContent('#status'));
-    const tiles = await page.$$eval('#chunks .chunk', (els) => els.map((e) => e.dataset.state));
-    assert.equal(tiles.length, 5);
-    assert.ok(tiles.every((s) => s === 'done'));
+testIn(ALL, 'drop a file, watch the chunks, play and download the MP4', async (page) => {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.reload();
+  await page.fill('#workers', '2');
+  await dropFile(page, 'muxjs-test-segment.ts');
+  await page.waitForFunction(() => document.body.dataset.state === 'running');
+  await page.waitForFunction(() => document.body.dataset.state !== 'running', null, { timeout: 180_000 });
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'done', await page.textContent('#status'));
+  const tiles = await page.$$eval('#chunks .chunk', (els) => els.map((e) => e.dataset.state));
+  assert.equal(tiles.length, 5);
+  assert.ok(tiles.every((s) => s === 'done'));
 
-    // The result plays in the page's <video>.
-    const playback = await playResult(page);
-    assert.equal(playback.error, undefined);
-    // The display size: 388x300 coded with the source's 237:235 pixel aspect (pasp).
-    const [w, h, sar] = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries',
-      'stream=width,height,sample_aspect_ratio', '-of', 'csv=p=0', corpus('muxjs-test-segment.ts')]).toString().trim().split('\n')[0].split(',');
-    const [num, den] = sar.split(':').map(Number);
-    assert.equal(playback.height, Number(h));
-    assert.ok(Math.abs(playback.width - Number(w) * num / den) < 1, `videoWidth ${playback.width}`);
-    assert.ok(playback.advanced > 0.5, `currentTime advanced ${playback.advanced} s`);
+  // The result plays in the page's <video>.
+  const playback = await playResult(page);
+  assert.equal(playback.error, null);
+  // The display size: 388x300 coded with the source's 237:235 pixel aspect (pasp).
+  const [w, h, sar] = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries',
+    'stream=width,height,sample_aspect_ratio', '-of', 'csv=p=0', corpus('muxjs-test-segment.ts')]).toString().trim().split('\n')[0].split(',');
+  const [num, den] = sar.split(':').map(Number);
+  assert.equal(playback.height, Number(h));
+  assert.ok(Math.abs(playback.width - Number(w) * num / den) < 1, `videoWidth ${playback.width}`);
+  assert.ok(playback.advanced > 0.5, `currentTime advanced ${playback.advanced} s`);
 
-    // Download it and check it with ffprobe.
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
-    const file = join(await mkdtemp(join(tmpdir(), 'fanout-page-')), 'out.mp4');
-    await download.saveAs(file);
-    assert.equal(download.suggestedFilename(), 'muxjs-test-segment.mp4');
-    assert.equal(frames(file), frames(corpus('muxjs-test-segment.ts')));
-    assert.deepEqual(codecs(file).sort(), ['aac', 'av1']);
-    assert.match(await page.textContent('#summary'), /134/);
-    assert.deepEqual(errors, []);
-  }, { path: '' });
-});
+  // Download it and check it with ffprobe.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+  const file = join(await mkdtemp(join(tmpdir(), 'fanout-page-')), 'out.mp4');
+  await download.saveAs(file);
+  assert.equal(download.suggestedFilename(), 'muxjs-test-segment.mp4');
+  assert.equal(frames(file), frames(corpus('muxjs-test-segment.ts')));
+  assert.deepEqual(codecs(file).sort(), ['aac', 'av1']);
+  assert.match(await page.textContent('#summary'), /134/);
+  assert.deepEqual(errors, []);
+}, { path: '' });
 
-test('H.264 fast mode: plays in the page, every frame there, same bytes as the CLI', async () => {
-  await withPage(async (page) => {
-    await page.reload();
-    await page.fill('#workers', '2');
-    await page.selectOption('#video', 'h264');
-    await dropFile(page, 'muxjs-test-segment.ts');
-    await page.waitForFunction(() => document.body.dataset.state !== 'idle' && document.body.dataset.state !== 'running',
-      null, { timeout: 120_000 });
-    assert.equal(await page.evaluate(() => document.body.dataset.state), 'done', await page.textContent('#status'));
-    const playback = await playResult(page);
-    assert.equal(playback.error, undefined);
-    assert.equal(playback.height, 300);
-    assert.ok(playback.advanced > 0.5, `currentTime advanced ${playback.advanced} s`);
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
-    const dir = await mkdtemp(join(tmpdir(), 'fanout-page-'));
-    const file = join(dir, 'out.mp4');
-    await download.saveAs(file);
-    assert.equal(frames(file), frames(corpus('muxjs-test-segment.ts')));
-    assert.deepEqual(codecs(file).sort(), ['aac', 'h264']);
-    execFileSync(join(repo, 'target', 'release', 'fanout'),
-      [corpus('muxjs-test-segment.ts'), '-o', join(dir, 'cli.mp4'), '--video', 'h264', '--jobs', '1']);
-    assert.ok((await readFile(file)).equals(await readFile(join(dir, 'cli.mp4'))), 'page and CLI MP4s differ');
-  }, { path: '' });
-});
+testIn(ALL, 'H.264 fast mode: plays in the page, every frame there, same bytes as the CLI', async (page) => {
+  await page.reload();
+  await page.fill('#workers', '2');
+  await page.selectOption('#video', 'h264');
+  await dropFile(page, 'muxjs-test-segment.ts');
+  await page.waitForFunction(() => document.body.dataset.state !== 'idle' && document.body.dataset.state !== 'running',
+    null, { timeout: 120_000 });
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'done', await page.textContent('#status'));
+  const playback = await playResult(page);
+  assert.equal(playback.error, null);
+  assert.equal(playback.height, 300);
+  assert.ok(playback.advanced > 0.5, `currentTime advanced ${playback.advanced} s`);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+  const dir = await mkdtemp(join(tmpdir(), 'fanout-page-'));
+  const file = join(dir, 'out.mp4');
+  await download.saveAs(file);
+  assert.equal(frames(file), frames(corpus('muxjs-test-segment.ts')));
+  assert.deepEqual(codecs(file).sort(), ['aac', 'h264']);
+  execFileSync(join(repo, 'target', 'release', 'fanout'),
+    [corpus('muxjs-test-segment.ts'), '-o', join(dir, 'cli.mp4'), '--video', 'h264', '--jobs', '1']);
+  assert.ok((await readFile(file)).equals(await readFile(join(dir, 'cli.mp4'))), 'page and CLI MP4s differ');
+}, { path: '' });
 
-test('an unsupported file shows its named error and the page stays usable', async () => {
-  await withPage(async (page) => {
-    await dropServed(page, '/fixtures/mpeg4-part2.ts', 'mpeg4-part2.ts');
-    await page.waitForFunction(() => document.body.dataset.state === 'error', null, { timeout: 60_000 });
-    const message = await page.textContent('#error');
-    assert.match(message, /MPEG-4 Part 2 video/);
-    assert.match(message, /H\.264/);
-    assert.ok(await page.isVisible('#error'));
-    // Usable again: the bundled sample in copy mode runs to the end.
-    await page.selectOption('#video', 'copy');
-    await page.click('#sample');
-    await page.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: 60_000 });
-    assert.ok(await page.isHidden('#error'));
-  }, { path: '', mounts: { '/fixtures/': unsupportedCodecDir() } });
-});
+testIn(ALL, 'an unsupported file shows its named error and the page stays usable', async (page) => {
+  await dropServed(page, '/fixtures/mpeg4-part2.ts', 'mpeg4-part2.ts');
+  await page.waitForFunction(() => document.body.dataset.state === 'error', null, { timeout: 60_000 });
+  const message = await page.textContent('#error');
+  assert.match(message, /MPEG-4 Part 2 video/);
+  assert.match(message, /H\.264/);
+  assert.ok(await page.isVisible('#error'));
+  // Usable again: the bundled sample in copy mode runs to the end.
+  await page.selectOption('#video', 'copy');
+  await page.click('#sample');
+  await page.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: 60_000 });
+  assert.ok(await page.isHidden('#error'));
+}, { path: '', mounts: { '/fixtures/': unsupportedCodecDir() } });
 
-test('a reloaded tab offers to resume: Resume finishes from the checkpoints', async () => {
-  await withPage(async (page) => {
-    const setUp = async () => {
-      await page.fill('#workers', '1');
-      await page.fill('#chunk', '1');
-      await page.selectOption('#preset', 'fast');
-    };
-    await setUp();
-    await dropFile(page, 'muxjs-test-segment.ts');
-    await page.waitForFunction(() => document.querySelectorAll('#chunks [data-state="done"]').length >= 2,
-      null, { timeout: 120_000 });
-    await page.reload();
-    // The stopped run is listed, and dropping the file again offers to resume.
-    await page.waitForSelector('#unfinished:not([hidden])', { timeout: 10_000 });
-    assert.match(await page.textContent('#unfinished'), /muxjs-test-segment\.ts: \d+ chunks? done/);
-    await setUp();
-    await dropFile(page, 'muxjs-test-segment.ts');
-    await page.waitForSelector('#resume:not([hidden])', { timeout: 10_000 });
-    assert.match(await page.textContent('#resume-text'), /stopped with \d+ chunks? finished/);
-    assert.equal(await page.evaluate(() => document.body.dataset.state), 'idle', 'nothing runs before the choice');
-    await page.click('#resume-go');
-    await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: 120_000 });
-    assert.equal(await page.evaluate(() => document.body.dataset.state), 'done', await page.textContent('#status'));
-    assert.match(await page.textContent('#summary'), /resumed from an earlier run/);
-    assert.ok(await page.isHidden('#unfinished'), 'finished: no checkpoints left');
-  }, { path: '' });
-});
+testIn(['chromium', 'firefox'], 'a reloaded tab offers to resume: Resume finishes from the checkpoints', async (page) => {
+  const setUp = async () => {
+    await page.fill('#workers', '1');
+    await page.fill('#chunk', '1');
+    await page.selectOption('#preset', 'fast');
+  };
+  await setUp();
+  await dropFile(page, 'muxjs-test-segment.ts');
+  await page.waitForFunction(() => document.querySelectorAll('#chunks [data-state="done"]').length >= 2,
+    null, { timeout: 120_000 });
+  await page.reload();
+  // The stopped run is listed, and dropping the file again offers to resume.
+  await page.waitForSelector('#unfinished:not([hidden])', { timeout: 10_000 });
+  assert.match(await page.textContent('#unfinished'), /muxjs-test-segment\.ts: \d+ chunks? done/);
+  await setUp();
+  await dropFile(page, 'muxjs-test-segment.ts');
+  await page.waitForSelector('#resume:not([hidden])', { timeout: 10_000 });
+  assert.match(await page.textContent('#resume-text'), /stopped with \d+ chunks? finished/);
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'idle', 'nothing runs before the choice');
+  await page.click('#resume-go');
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: 120_000 });
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'done', await page.textContent('#status'));
+  assert.match(await page.textContent('#summary'), /resumed from an earlier run/);
+  assert.ok(await page.isHidden('#unfinished'), 'finished: no checkpoints left');
+}, { path: '' });

@@ -223,8 +223,37 @@ export class TranscodeError extends Error {
   kind:
     | 'NotTransportStream' | 'NoVideo' | 'UnsupportedCodec' | 'UnsupportedFeature'
     | 'NoDecodableFrame' | 'Malformed' | 'InvalidSettings' | 'Cancelled'
-    | 'WorkerCrashed' | 'StorageFull' | 'Error';
+    | 'WorkerCrashed' | 'StorageFull' | 'UnsupportedBrowser' | 'Error';
 }
+
+/** What this browser offers Fanout, by feature detection (support.js). */
+export interface BrowserSupport {
+  /** WebAssembly SIMD and module workers: without either, `transcode()` cannot run. */
+  canRun: boolean;
+  /** WebAssembly exists (it can be turned off, e.g. Firefox's `javascript.options.wasm`). */
+  wasm: boolean;
+  wasmSimd: boolean;
+  moduleWorkers: boolean;
+  /** The Origin Private File System opens. */
+  opfs: boolean;
+  /** Workers can open OPFS files for synchronous writes (needed to spool the output and keep checkpoints). */
+  syncAccessHandles: boolean;
+  /** Where `transcode()` puts the MP4 by default. */
+  output: 'opfs' | 'memory';
+  /** Interrupted transcodes can be resumed (checkpoints in OPFS). */
+  resume: boolean;
+  /** `showSaveFilePicker()` exists (a `FileSystemFileHandle` can be the output). */
+  saveFilePicker: boolean;
+  crossOriginIsolated: boolean;
+  sharedArrayBuffer: boolean;
+  /** `navigator.hardwareConcurrency` (WebKit reports 4 below 8 cores, 8 above). */
+  threads: number | null;
+  /** MP4 with this codec plays here (MediaSource.isTypeSupported or canPlayType). */
+  play: { av1: boolean; h264: boolean; hevc: boolean; aac: boolean };
+}
+
+/** Finds out what this browser offers Fanout (starts one short-lived module worker). */
+export function browserSupport(): Promise<BrowserSupport>;
 
 /** Transcodes `input` (a `File` or `Blob`, read in slices) to an MP4 `Blob`. */
 export function transcode(

@@ -1,8 +1,10 @@
 // Fanout's browser API: transcode(blob, options) → { blob, stats }.
-import { canSpool, claimSpool } from './spool.js';
+import { claimSpool } from './spool.js';
 import { canCheckpoint, claimCheckpoint } from './checkpoint.js';
+import { opfsOpens, wasmProblem } from './support.js';
 
 export { listCheckpoints, deleteCheckpoint } from './checkpoint.js';
+export { browserSupport } from './support.js';
 //
 // Main thread = a small scheduler. A coordinator worker reads, demuxes,
 // plans and muxes; a pool of chunk workers (one wasm instance each, so each
@@ -20,7 +22,7 @@ export class TranscodeError extends Error {
 
 const TYPED = new Set([
   'NotTransportStream', 'NoVideo', 'UnsupportedCodec', 'UnsupportedFeature',
-  'NoDecodableFrame', 'Malformed', 'InvalidSettings', 'Cancelled', 'StorageFull',
+  'NoDecodableFrame', 'Malformed', 'InvalidSettings', 'Cancelled', 'StorageFull', 'UnsupportedBrowser',
 ]);
 
 const camel = (s) => s.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
@@ -107,20 +109,26 @@ export async function transcode(input, options = {}) {
     return Promise.reject(err);
   }
   if (signal?.aborted) return Promise.reject(new TranscodeError('Cancelled', 'cancelled'));
-  const output = options.output ?? (canSpool() ? 'opfs' : 'memory');
+  const unable = wasmProblem();
+  if (unable) return Promise.reject(new TranscodeError('UnsupportedBrowser', `${unable}: Fanout cannot transcode here`));
+  // OPFS may exist and still be refused (Firefox's private windows: a
+  // SecurityError): then the output stays in memory.
+  const opfs = await opfsOpens();
+  const output = options.output ?? (opfs ? 'opfs' : 'memory');
   const isHandle = typeof output?.createWritable === 'function';
   const isStream = typeof output?.getWriter === 'function';
   if (!isHandle && !isStream && output !== 'opfs' && output !== 'memory') {
     return Promise.reject(new TranscodeError('InvalidSettings',
       `output must be 'opfs', 'memory', a FileSystemFileHandle or a WritableStream, not ${output}`));
   }
-  if (output === 'opfs' && !canSpool()) {
-    return Promise.reject(new TranscodeError('InvalidSettings', "output 'opfs': this browser has no Origin Private File System"));
+  if (output === 'opfs' && !opfs) {
+    return Promise.reject(new TranscodeError('InvalidSettings',
+      "output 'opfs': this browser has no Origin Private File System, or refuses it to this page"));
   }
   // A fast-start MP4 has its index in front, known only at the end: its
   // payload is spooled to OPFS and copied into a file or stream once. A
   // fragmented MP4 is final as it is made and goes straight there.
-  const useSpool = output === 'opfs' || ((isHandle || isStream) && settings.container === 'mp4' && canSpool());
+  const useSpool = output === 'opfs' || ((isHandle || isStream) && settings.container === 'mp4' && opfs);
   // Room for the output: a copy is about the input's size; re-encodes are
   // smaller (AV1 and H.264 at the defaults come out well under the input).
   const expected = (options.video ?? 'av1') === 'copy' ? input.size * 1.05 : input.size * 0.6;
@@ -139,7 +147,7 @@ export async function transcode(input, options = {}) {
   // Finished chunks are kept in OPFS so a run that stops can resume. Copy
   // is fast enough to redo; checkpoints would double its writes.
   const checkpoints = options.checkpoints ?? settings.video !== 'Copy';
-  const claim = checkpoints && canCheckpoint()
+  const claim = checkpoints && opfs && canCheckpoint()
     ? await claimCheckpoint(input, settings, options.resume ?? true).catch(() => null)
     : null;
   return run(input, settings, workerCount, signal, onProgress, spool, destination, claim);
