@@ -136,6 +136,7 @@ class FirefoxPage extends ScriptedPage {
 
   async goto(url) { await this.page.goto(url); }
   async reload() { await this.page.reload(); }
+  async close() { await this.page.close(); }
   url() { return this.page.url(); }
 }
 

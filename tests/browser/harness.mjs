@@ -78,11 +78,11 @@ export async function withPage(fn, { path = 'fanout/package.json', ...options } 
  * others get the engine in brackets.
  */
 export function testIn(engines, name, fn, options = {}) {
-  for (const engine of engines) {
-    test(engine === 'chromium' ? name : `[${engine}] ${name}`,
-      () => withPage((page) => fn(page, engine), { ...options, engine }));
-  }
+  for (const engine of engines) test(nameIn(engine, name), () => withPage((page) => fn(page, engine), { ...options, engine }));
 }
+
+/** A test's name in `engine` (see testIn). */
+export const nameIn = (engine, name) => (engine === 'chromium' ? name : `[${engine}] ${name}`);
 
 /** Makes (once per process) a TS whose video Fanout does not decode
  * (MPEG-4 Part 2) in a temporary folder; returns the folder. */
