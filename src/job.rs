@@ -12,7 +12,8 @@ use crate::codec::VideoCodecId;
 use crate::decode::{decoder_for, Output};
 use crate::deinterlace::{Deinterlacer, Fields};
 use crate::encode::{
-    Av1Encoder, Av1Settings, EncodedFrame, H264Encoder, H264Settings, VideoEncoder, VideoFormat,
+    rate, Av1Encoder, Av1Settings, EncodedFrame, H264Encoder, H264Settings, VideoEncoder,
+    VideoFormat,
 };
 use crate::error::{Error, Result};
 use crate::mux::mp4::{
@@ -130,15 +131,69 @@ pub fn decode_chunk(chunk: &Chunk, settings: &JobSettings) -> Result<u64> {
 fn run_video(chunk: &Chunk, settings: &JobSettings, progress: Progress) -> Result<EncodedChunk> {
     match settings.video {
         VideoMode::Copy => copy_chunk(chunk, settings.codec),
-        VideoMode::Av1(av1) => {
-            let encoder = VideoEncoder::Av1(Box::new(Av1Encoder::new(settings.format, &av1)?));
-            encode_chunk(chunk, settings, encoder, progress)
-        }
+        VideoMode::Av1(av1) => encode_av1(chunk, settings, av1, progress),
         VideoMode::H264(h264) => {
             let encoder = VideoEncoder::H264(Box::new(H264Encoder::new(settings.format, &h264)?));
-            encode_chunk(chunk, settings, encoder, progress)
+            encode_chunk(chunk, settings, encoder, None, progress)
         }
     }
+}
+
+/// AV1 at the preset's quantizer or, under a bitrate cap, at the quantizer
+/// a probe of the chunk's first frames predicts will fit (see
+/// [`crate::encode::rate`]). Should the whole chunk still come out bigger
+/// than its source, it is encoded once more at a quantizer from its real
+/// size.
+fn encode_av1(
+    chunk: &Chunk,
+    settings: &JobSettings,
+    av1: Av1Settings,
+    progress: Progress,
+) -> Result<EncodedChunk> {
+    let encode = |quantizer: u8, limit: Option<usize>, progress: Progress| {
+        let av1 = Av1Settings { quantizer, ..av1 };
+        let encoder = VideoEncoder::Av1(Box::new(Av1Encoder::new(settings.format, &av1)?));
+        encode_chunk(chunk, settings, encoder, limit, progress)
+    };
+    let frames = chunk.output_frames();
+    if av1.bitrate_cap_percent == 0 || frames == 0 {
+        return encode(av1.quantizer, None, progress);
+    }
+    let source_bytes: u64 = chunk.units.iter().map(|u| u.data.len() as u64).sum();
+    let cap = rate::cap_bytes(
+        source_bytes,
+        chunk.units.len(),
+        frames,
+        av1.bitrate_cap_percent,
+    );
+    let headroom = u8::MAX - av1.quantizer;
+    let mut quantizer = av1.quantizer;
+    if frames > 1 {
+        // The probe runs at the fastest speed: a little bigger than the
+        // real encode, so the prediction errs towards the smaller file.
+        let probe_settings = Av1Settings { speed: 10, ..av1 };
+        let encoder =
+            VideoEncoder::Av1(Box::new(Av1Encoder::new(settings.format, &probe_settings)?));
+        let probe = encode_chunk(
+            chunk,
+            settings,
+            encoder,
+            Some(rate::PROBE_FRAMES.min(frames)),
+            &mut |_| progress(0),
+        )?;
+        let sizes: Vec<usize> = probe.samples.iter().map(|s| s.data.len()).collect();
+        let predicted = rate::predict_chunk_bytes(&sizes, frames);
+        quantizer += rate::quantizer_step(predicted, cap, headroom);
+    }
+    let encoded = encode(quantizer, None, &mut *progress)?;
+    let bytes: u64 = encoded.samples.iter().map(|s| s.data.len() as u64).sum();
+    let source_share = rate::cap_bytes(source_bytes, chunk.units.len(), frames, 100);
+    if bytes <= source_share || quantizer == u8::MAX {
+        return Ok(encoded);
+    }
+    let step = rate::quantizer_step(bytes, cap, u8::MAX - quantizer).max(1);
+    let done = encoded.stats.frames;
+    encode(quantizer + step, None, &mut |_| progress(done))
 }
 
 fn kept(chunk: &Chunk, unit: &ChunkUnit) -> bool {
@@ -227,10 +282,13 @@ enum Slot {
     Damaged(Option<Picture>),
 }
 
+/// Decodes the chunk and encodes its output frames; with `limit`, only
+/// the first that many (a probe).
 fn encode_chunk(
     chunk: &Chunk,
     settings: &JobSettings,
     encoder: VideoEncoder,
+    limit: Option<usize>,
     progress: Progress,
 ) -> Result<EncodedChunk> {
     let format = settings.format;
@@ -303,6 +361,11 @@ fn encode_chunk(
             reorder.decoded.insert(unit.pts, (bad, fields));
         }
         reorder.take(decoded.pictures, &mut stats, &mut *progress)?;
+        if limit.is_some_and(|n| reorder.next_out >= n) {
+            reorder.order.truncate(reorder.next_out);
+            reorder.decoded.clear();
+            break;
+        }
     }
     reorder.take(decoder.flush()?, &mut stats, &mut *progress)?;
     // Units the decoder never answered (it should not happen): damaged.

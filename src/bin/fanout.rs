@@ -34,11 +34,11 @@ enum SplitArg {
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum PresetArg {
-    /// rav1e speed 10, low latency, quantizer 120: fastest, biggest files.
+    /// rav1e speed 10, low latency: fastest, biggest files.
     Fast,
-    /// rav1e speed 9, low latency, quantizer 120: the default; ~40% smaller files than fast.
+    /// rav1e speed 9, low latency: the default.
     Balanced,
-    /// rav1e speed 8, low latency, quantizer 120: smallest files, slowest.
+    /// rav1e speed 8, low latency: smallest files, slowest.
     Small,
 }
 
@@ -89,9 +89,15 @@ struct Args {
     /// rav1e speed 0 (slowest, smallest) to 10 (fastest); overrides the preset's.
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10))]
     speed: Option<u8>,
-    /// AV1 constant quantizer 0-255 (lower: better and bigger); overrides the preset's.
+    /// AV1 constant quantizer 0-255 (lower: better and bigger); without
+    /// --bitrate-cap, turns the presets' bitrate cap off.
     #[arg(long)]
     quality: Option<u8>,
+    /// Cap each chunk's AV1 size at this percentage of the source's (0: off,
+    /// the presets' default), raising the chunk's quantizer as a probe
+    /// encode predicts.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=100))]
+    bitrate_cap: Option<u8>,
     /// rav1e low-latency mode (no frame reordering: faster, a little bigger); overrides the preset's.
     #[arg(long)]
     low_latency: Option<bool>,
@@ -165,6 +171,13 @@ fn main() -> ExitCode {
                     quantizer: args.quality.unwrap_or(preset.quantizer),
                     max_keyframe_interval: args.max_keyframe_interval,
                     low_latency: args.low_latency.unwrap_or(preset.low_latency),
+                    // A quantizer set by hand means "this quality", so no cap
+                    // unless asked for.
+                    bitrate_cap_percent: args.bitrate_cap.unwrap_or(if args.quality.is_some() {
+                        0
+                    } else {
+                        preset.bitrate_cap_percent
+                    }),
                 })
             }
             VideoArg::H264 => VideoMode::H264(H264Settings {
