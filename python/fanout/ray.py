@@ -44,17 +44,19 @@ def _chunk_failure(chunk: fanout.Chunk, error: BaseException) -> str:
     import ray
 
     cause = getattr(error, "cause", None) if isinstance(error, ray.exceptions.RayTaskError) else error
+    if isinstance(cause, fanout.ChunkError):
+        return str(cause)  # names the chunk already (the core's wording)
     if isinstance(cause, fanout.FanoutError):
-        return str(cause)
+        if cause.kind in ("Cancelled", "UnsupportedFeature", "UnsupportedCodec"):
+            return str(cause)
+        detail = str(cause)
+    else:
+        lines = str(cause or error).strip().splitlines()
+        detail = f"{type(error).__name__}: {lines[-1] if lines else ''}"
+        if isinstance(error, (ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError)):
+            detail = f"its worker died on every try ({detail})"
     end = "end" if chunk.end is None else f"{chunk.end:.2f} s"
-    what = type(error).__name__
-    if isinstance(error, (ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError)):
-        what += " (retries exhausted)"
-    detail = str(cause or error).strip().splitlines()
-    return (
-        f"encoder error: chunk {chunk.index} (source time {chunk.start:.2f} s to {end}) failed: "
-        f"{what}: {detail[-1] if detail else ''}"
-    )
+    return f"encoder error: chunk {chunk.index} (source time {chunk.start:.2f} s to {end}) failed: {detail}"
 
 
 def _take_biggest(queue: Deque[fanout.Chunk]) -> fanout.Chunk:
