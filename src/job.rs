@@ -150,14 +150,13 @@ fn encode_av1(
     av1: Av1Settings,
     progress: Progress,
 ) -> Result<EncodedChunk> {
-    let encode = |quantizer: u8, limit: Option<usize>, progress: Progress| {
-        let av1 = Av1Settings { quantizer, ..av1 };
+    let encode = |av1: Av1Settings, limit: Option<usize>, progress: Progress| {
         let encoder = VideoEncoder::Av1(Box::new(Av1Encoder::new(settings.format, &av1)?));
         encode_chunk(chunk, settings, encoder, limit, progress)
     };
     let frames = chunk.output_frames();
     if av1.bitrate_cap_percent == 0 || frames == 0 {
-        return encode(av1.quantizer, None, progress);
+        return encode(av1, None, progress);
     }
     let source_bytes: u64 = chunk.units.iter().map(|u| u.data.len() as u64).sum();
     let cap = rate::cap_bytes(
@@ -171,13 +170,8 @@ fn encode_av1(
     if frames > 1 {
         // The probe runs at the fastest speed: a little bigger than the
         // real encode, so the prediction errs towards the smaller file.
-        let probe_settings = Av1Settings { speed: 10, ..av1 };
-        let encoder =
-            VideoEncoder::Av1(Box::new(Av1Encoder::new(settings.format, &probe_settings)?));
-        let probe = encode_chunk(
-            chunk,
-            settings,
-            encoder,
+        let probe = encode(
+            Av1Settings { speed: 10, ..av1 },
             Some(rate::PROBE_FRAMES.min(frames)),
             &mut |_| progress(0),
         )?;
@@ -185,7 +179,7 @@ fn encode_av1(
         let predicted = rate::predict_chunk_bytes(&sizes, frames);
         quantizer += rate::quantizer_step(predicted, cap, headroom);
     }
-    let encoded = encode(quantizer, None, &mut *progress)?;
+    let encoded = encode(Av1Settings { quantizer, ..av1 }, None, &mut *progress)?;
     let bytes: u64 = encoded.samples.iter().map(|s| s.data.len() as u64).sum();
     let source_share = rate::cap_bytes(source_bytes, chunk.units.len(), frames, 100);
     if bytes <= source_share || quantizer == u8::MAX {
@@ -193,7 +187,10 @@ fn encode_av1(
     }
     let step = rate::quantizer_step(bytes, cap, u8::MAX - quantizer).max(1);
     let done = encoded.stats.frames;
-    encode(quantizer + step, None, &mut |_| progress(done))
+    let quantizer = quantizer + step;
+    encode(Av1Settings { quantizer, ..av1 }, None, &mut |_| {
+        progress(done)
+    })
 }
 
 fn kept(chunk: &Chunk, unit: &ChunkUnit) -> bool {
