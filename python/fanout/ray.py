@@ -315,8 +315,22 @@ def settings_from_args(args: argparse.Namespace) -> str:
     )
 
 
+def _stdout_for_the_report():
+    """A stream on the real stdout, with fd 1 pointed at stderr from now on.
+
+    Ray's own messages (a dead worker, a lost node) are written to fd 1 by
+    its Python and C++ layers alike; moving fd 1 keeps stdout for the
+    driver's report alone, so `--json` stays parseable.
+    """
+    sys.stdout.flush()
+    report = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    return report
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args = parser().parse_args(argv)
+    report = _stdout_for_the_report()
     try:
         settings_json = settings_from_args(args)
     except (ValueError, fanout.FanoutError) as e:
@@ -370,32 +384,36 @@ def main(argv: Optional[List[str]] = None) -> int:
         if bar:
             bar.close()
         if args.json:
-            print(json.dumps({"error": str(e)}))
+            print(json.dumps({"error": str(e)}), file=report, flush=True)
         print(f"fanout.ray: {args.input}: {e}", file=sys.stderr)
         return 1
     if bar:
         bar.close()
     if args.json:
-        print(json.dumps(summary, indent=2))
+        print(json.dumps(summary, indent=2), file=report, flush=True)
     else:
         for w in summary["warnings"]:
             print(f"warning: {w}", file=sys.stderr)
         wall = max(summary["wall_seconds"], 1e-9)
-        print(f"{args.input} -> {args.output}")
+        print(f"{args.input} -> {args.output}", file=report)
         print(
             f"  video     {summary['width']}x{summary['height']} {summary['bit_depth']}-bit, "
             f"{summary['frames']} frames in {summary['chunks']} chunks on {summary['nodes']} node(s), "
-            f"{jobs} jobs"
+            f"{jobs} jobs",
+            file=report,
         )
-        print(f"  audio     {summary['audio_frames']} frames in {len(summary['audio_tracks'])} track(s)")
+        print(f"  audio     {summary['audio_frames']} frames in {len(summary['audio_tracks'])} track(s)", file=report)
         print(
             f"  size      {summary['input_bytes'] / 1e6:.2f} MB in, {summary['output_bytes'] / 1e6:.2f} MB out "
-            f"({summary['bitrate'] / 1000:.0f} kbit/s)"
+            f"({summary['bitrate'] / 1000:.0f} kbit/s)",
+            file=report,
         )
         print(
             f"  time      {wall:.2f} s wall, {summary['frames'] / wall:.1f} fps, "
-            f"{summary['input_duration'] / wall:.2f}x real time"
+            f"{summary['input_duration'] / wall:.2f}x real time",
+            file=report,
         )
+    report.flush()
     return 0
 
 
