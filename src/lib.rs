@@ -8,7 +8,8 @@
 //! turns input bytes into chunks, [`job::run_chunk`] is the pure chunk job,
 //! [`pipeline::Assembler`] writes the results in order to a [`sink::Sink`];
 //! the faces (the CLI over `native`, the WebAssembly module over `wasm`)
-//! decide where the chunk jobs run.
+//! decide where the chunk jobs run. [`survey::plan`] looks before it leaps:
+//! the tracks and their fate, and each mode's time and size on this device.
 
 pub mod audio;
 pub mod checkpoint;
@@ -26,6 +27,7 @@ pub mod picture;
 pub mod pipeline;
 pub mod plan;
 pub mod sink;
+pub mod survey;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 pub mod wire;

@@ -285,6 +285,26 @@ impl Analyzer {
         self.job_settings
     }
 
+    /// Every audio stream of the selected program and what happens to it
+    /// (final once the first chunk is out).
+    pub fn audio_fates(&self) -> Vec<crate::audio::ingest::AudioFate> {
+        let streams = self.selection.as_ref().map_or(&[][..], |s| &s.audio[..]);
+        self.audio.fates(streams)
+    }
+
+    /// Seconds of video between the first and the latest timestamp read.
+    pub fn video_span_seconds(&self) -> f64 {
+        match (self.first_video_pts, self.latest_video_pts) {
+            (Some(a), Some(b)) => (b - a).max(0) as f64 / TICKS_PER_SECOND as f64,
+            _ => 0.0,
+        }
+    }
+
+    /// The first video timestamp (90 kHz, unwrapped from the first).
+    pub fn first_video_pts(&self) -> Option<i64> {
+        self.first_video_pts
+    }
+
     /// The output's audio tracks (fixed once the first chunk is out).
     pub fn audio_info(&mut self) -> Vec<AudioTrackInfo> {
         self.audio.output_tracks()

@@ -277,3 +277,44 @@ impl WasmAssembler {
         self.summary.clone()
     }
 }
+
+/// [`crate::survey::plan`] for the page: the input's head and tail bytes
+/// (the ranges of `survey::head_and_tail_ranges`), its size, the settings
+/// JSON and the plan options JSON (`{workers, parallel_efficiency, goal}`);
+/// `now()` is the page's clock in milliseconds. Returns the plan's JSON.
+#[wasm_bindgen(js_name = planInput)]
+pub fn plan_input(
+    head: &[u8],
+    tail: &[u8],
+    input_bytes: f64,
+    settings: &str,
+    options: &str,
+    now: &js_sys::Function,
+) -> Result<String, JsValue> {
+    let settings: Settings = from_json(settings, "settings")?;
+    let options: crate::survey::PlanOptions = from_json(options, "plan options")?;
+    let mut clock = || {
+        now.call0(&JsValue::NULL)
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0)
+            / 1000.0
+    };
+    let plan = crate::survey::plan(
+        head,
+        tail,
+        input_bytes as u64,
+        &settings,
+        &options,
+        &mut clock,
+    )
+    .map_err(js_error)?;
+    Ok(json(&plan))
+}
+
+/// The head and tail byte ranges [`plan_input`] wants: `[headEnd, tailStart]`.
+#[wasm_bindgen(js_name = planRanges)]
+pub fn plan_ranges(input_bytes: f64) -> Vec<f64> {
+    let ((_, head_end), (tail_start, _)) = crate::survey::head_and_tail_ranges(input_bytes as u64);
+    vec![head_end as f64, tail_start as f64]
+}

@@ -101,6 +101,23 @@ struct Track {
     output: Option<u32>,
     /// 90 kHz end of the latest frame demuxed.
     horizon: Option<i64>,
+    /// Why it was dropped (for the plan's track list).
+    dropped_why: Option<String>,
+}
+
+/// What a transcode does with one audio stream of the program.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AudioFate {
+    pub pid: u16,
+    pub codec: String,
+    pub language: Option<String>,
+    /// `copy`, `transcode` (to AAC-LC) or `drop`.
+    pub action: &'static str,
+    pub sample_rate: Option<u32>,
+    /// Output channels (the source's, or the downmix asked for).
+    pub channels: Option<u16>,
+    /// Why, in plain words.
+    pub why: String,
 }
 
 /// Audio ingest for all tracks (see the module docs).
@@ -158,7 +175,10 @@ impl AudioIngest {
                     codec => State::Coded(CodedState::new(codec)),
                 }
             };
+            let dropped_why = matches!(state, State::Dropped)
+                .then(|| "only the first track is kept (audio tracks: first)".to_string());
             self.tracks.push(Track {
+                dropped_why,
                 stream: stream.clone(),
                 state,
                 clock: Continuity::default(),
@@ -229,6 +249,7 @@ impl AudioIngest {
                     next += 1;
                 } else {
                     t.state = State::Dropped;
+                    t.dropped_why = Some("no audio frame in it".into());
                     missing.push((t.stream.codec.name(), t.stream.pid));
                 }
             }
@@ -243,6 +264,42 @@ impl AudioIngest {
             .iter()
             .filter(|t| t.output.is_some())
             .filter_map(|t| t.info.clone())
+            .collect()
+    }
+
+    /// Every audio stream of the program and what happens to it (final
+    /// once the output's track list is fixed).
+    pub fn fates(&self, streams: &[AudioStream]) -> Vec<AudioFate> {
+        streams
+            .iter()
+            .map(|stream| {
+                let track = self.tracks.iter().find(|t| t.stream.pid == stream.pid);
+                let info = track.and_then(|t| t.output.and(t.info.as_ref()));
+                let (action, why) = match (track, info) {
+                    _ if self.settings.mode == AudioMode::None => {
+                        ("drop", "audio is off".to_string())
+                    }
+                    (_, Some(i)) if i.passthrough => ("copy", "AAC is kept as it is".to_string()),
+                    (_, Some(i)) => ("transcode", format!("{} is encoded to AAC-LC", i.source)),
+                    (Some(t), None) => (
+                        "drop",
+                        t.dropped_why
+                            .clone()
+                            .unwrap_or_else(|| "no audio frame seen yet".into()),
+                    ),
+                    (None, None) => ("drop", "not selected".to_string()),
+                };
+                AudioFate {
+                    pid: stream.pid,
+                    // What the data turned out to be (a mislabelled stream's too).
+                    codec: info.map_or_else(|| stream.codec.name(), |i| i.source.clone()),
+                    language: stream.language.clone(),
+                    action,
+                    sample_rate: info.map(|i| i.sample_rate),
+                    channels: info.map(|i| i.channels),
+                    why,
+                }
+            })
             .collect()
     }
 
@@ -384,6 +441,7 @@ impl AudioIngest {
             } else {
                 let (codec, pid) = (track.stream.codec.name(), track.stream.pid);
                 track.state = State::Dropped;
+                track.dropped_why = Some("its data is neither AAC, AC-3 nor MPEG audio".into());
                 self.warn(
                     Some(pes.offset),
                     format!(
@@ -479,6 +537,7 @@ impl AudioIngest {
                         ),
                     ));
                     track.state = State::Dropped;
+                    track.dropped_why = Some("its AAC configuration changes mid-stream".into());
                     return;
                 }
                 Some(_) => {}
@@ -602,6 +661,8 @@ impl AudioIngest {
                         ),
                     ));
                     track.state = State::Dropped;
+                    track.dropped_why =
+                        Some(format!("{} Hz cannot be coded as AAC", info.sample_rate));
                     return;
                 };
                 track.info = Some(AudioTrackInfo {

@@ -1,7 +1,7 @@
 //! `fanout`: the command-line face. Parses arguments, shows progress, prints
 //! the summary; the work is `fanout::native::transcode_file`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -10,8 +10,9 @@ use fanout::audio::ingest::{AudioMode, AudioSettings, AudioTracks};
 use fanout::encode::{Av1Preset, Av1Settings, H264Settings};
 use fanout::job::{Deinterlace, VideoMode};
 use fanout::mux::Container;
-use fanout::native::{transcode_file, transcode_file_checkpointed, Progress};
+use fanout::native::{plan_file, transcode_file, transcode_file_checkpointed, Progress};
 use fanout::pipeline::{Settings, Split, Summary};
+use fanout::survey::Goal;
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -67,6 +68,14 @@ enum ContainerArg {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
+enum GoalArg {
+    /// A smaller file, as fast as that allows.
+    Smaller,
+    /// A file every player plays.
+    PlaysEverywhere,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
 enum DeinterlaceArg {
     Auto,
     On,
@@ -81,8 +90,17 @@ struct Args {
     /// Input transport stream.
     input: PathBuf,
     /// Output MP4.
-    #[arg(short, long)]
-    output: PathBuf,
+    #[arg(short, long, required_unless_present = "plan")]
+    output: Option<PathBuf>,
+    /// Write nothing: show the tracks and what happens to each, and every
+    /// video mode's estimated time and size on this machine (probe encodes
+    /// of the first frames; reads only the head and the tail of the input).
+    #[arg(long)]
+    plan: bool,
+    /// What --plan recommends: a smaller file (AV1), or one that plays
+    /// everywhere (H.264).
+    #[arg(long, value_enum, default_value_t = GoalArg::Smaller)]
+    goal: GoalArg,
     /// AV1 preset: fast, balanced or small (same quality, faster or smaller).
     #[arg(long, value_enum, default_value_t = PresetArg::Balanced)]
     preset: PresetArg,
@@ -213,6 +231,13 @@ fn main() -> ExitCode {
             channels: args.audio_channels,
         },
     };
+    if args.plan {
+        return plan(&args, &settings);
+    }
+    let output = args
+        .output
+        .clone()
+        .expect("clap requires --output without --plan");
     let bar = if args.json {
         ProgressBar::hidden()
     } else {
@@ -241,7 +266,7 @@ fn main() -> ExitCode {
     let result = if checkpoints {
         transcode_file_checkpointed(
             &args.input,
-            &args.output,
+            &output,
             &settings,
             args.jobs,
             None,
@@ -251,7 +276,7 @@ fn main() -> ExitCode {
     } else {
         transcode_file(
             &args.input,
-            &args.output,
+            &output,
             &settings,
             args.jobs,
             None,
@@ -267,7 +292,7 @@ fn main() -> ExitCode {
                     Err(e) => eprintln!("fanout: cannot write JSON: {e}"),
                 }
             } else {
-                print_summary(&args, &summary);
+                print_summary(&args.input, &output, &summary);
             }
             ExitCode::SUCCESS
         }
@@ -281,12 +306,131 @@ fn main() -> ExitCode {
     }
 }
 
-fn print_summary(args: &Args, s: &Summary) {
+fn plan(args: &Args, settings: &Settings) -> ExitCode {
+    let goal = match args.goal {
+        GoalArg::Smaller => Goal::Smaller,
+        GoalArg::PlaysEverywhere => Goal::PlaysEverywhere,
+    };
+    match plan_file(&args.input, settings, args.jobs, goal) {
+        Ok(plan) if args.json => match serde_json::to_string_pretty(&plan) {
+            Ok(json) => {
+                println!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("fanout: cannot write JSON: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Ok(plan) => {
+            print_plan(&args.input, &plan);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            if args.json {
+                println!("{}", serde_json::json!({ "error": e.to_string() }));
+            }
+            eprintln!("fanout: {}: {e}", args.input.display());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_plan(input: &Path, p: &fanout::survey::Plan) {
+    for w in &p.warnings {
+        eprintln!("warning: {w}");
+    }
+    let v = &p.video;
+    println!(
+        "{}: {:.2} MB, {} ({}), program {}",
+        input.display(),
+        p.input_bytes as f64 / 1e6,
+        clock(p.duration),
+        p.duration_from,
+        p.program
+    );
+    println!(
+        "  video     PID {:#06x} {} {}x{} {}-bit {:.3} fps{}",
+        v.pid,
+        v.codec,
+        v.width,
+        v.height,
+        v.bit_depth,
+        v.frame_rate,
+        if v.deinterlace {
+            ", interlaced: deinterlaced"
+        } else if v.interlaced {
+            ", interlaced"
+        } else {
+            ""
+        }
+    );
+    for a in &p.audio {
+        let format = match (a.sample_rate, a.channels) {
+            (Some(r), Some(c)) => format!(", {r} Hz, {c} ch"),
+            _ => String::new(),
+        };
+        println!(
+            "  audio     PID {:#06x} {} ({}){format}: {}: {}",
+            a.pid,
+            a.codec,
+            a.language.as_deref().unwrap_or("und"),
+            a.action,
+            a.why
+        );
+    }
+    for s in &p.left_out {
+        println!("  left out  PID {:#06x} {}: {}", s.pid, s.what, s.why);
+    }
+    let c = &p.chunk_plan;
+    println!(
+        "  chunks    {} of {:.0} frames, {:.0} % warm-up, on {} workers",
+        c.chunks,
+        c.frames_per_chunk,
+        c.warmup_share * 100.0,
+        p.workers
+    );
+    for m in &p.modes {
+        let mark = if m.id == p.recommended { "*" } else { " " };
+        match (&m.seconds, &m.bytes, &m.unavailable) {
+            (Some(t), Some(b), _) => println!(
+                "  {mark} {:<13} {:>9} ({} to {})   {:>8.1} MB ({:.1} to {:.1}), {:.0} % of the source",
+                m.id,
+                clock(t.estimate),
+                clock(t.low),
+                clock(t.high),
+                b.estimate / 1e6,
+                b.low / 1e6,
+                b.high / 1e6,
+                m.size_ratio.unwrap_or(0.0) * 100.0
+            ),
+            (_, _, Some(why)) => println!("    {:<13} unavailable: {why}", m.id),
+            _ => {}
+        }
+    }
+    println!("  * {}: {}", p.recommended, p.recommended_because);
+    println!(
+        "  (estimated from probe encodes in {:.1} s)",
+        p.plan_seconds
+    );
+}
+
+/// `h:mm:ss`, or `m:ss` under an hour.
+fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+fn print_summary(input: &Path, output: &Path, s: &Summary) {
     for w in &s.warnings {
         eprintln!("warning: {w}");
     }
     let speed = s.input_duration / s.wall_seconds.max(1e-9);
-    println!("{} -> {}", args.input.display(), args.output.display());
+    println!("{} -> {}", input.display(), output.display());
     println!(
         "  video     {}x{} {}-bit, {} frames in {} chunks{}",
         s.width,

@@ -88,6 +88,47 @@ pub struct StreamSelection {
     pub video_codec: VideoCodec,
     /// Every audio stream kept, in PMT order (the first is the default).
     pub audio: Vec<AudioStream>,
+    /// The program's other streams, each with why it is not carried.
+    pub left_out: Vec<LeftOutStream>,
+}
+
+/// A stream of the selected program that the output will not carry.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LeftOutStream {
+    pub pid: u16,
+    pub stream_type: u8,
+    /// What it is ("DTS audio", "DVB subtitles", ...).
+    pub what: String,
+    pub why: String,
+}
+
+/// What a stream that is neither the selected video nor kept audio is.
+fn describe_left_out(stream: &ts::PmtStream) -> (String, String) {
+    let has = |tag: u8| stream.descriptors.iter().any(|(t, _)| *t == tag);
+    if let Some(codec) = VideoCodec::from_stream_type(stream.stream_type) {
+        let why = if codec.is_supported() {
+            "only the program's first video stream is transcoded"
+        } else {
+            "Fanout does not decode this codec, and only one video stream is carried"
+        };
+        return (format!("{} video", codec.name()), why.into());
+    }
+    let what = match stream.stream_type {
+        0x06 if has(0x56) => "teletext",
+        0x06 if has(0x59) => "DVB subtitles",
+        0x06 if has(0x45) || has(0x46) => "VBI data",
+        0x86 => "SCTE-35 cue messages",
+        0x15 => "ID3 timed metadata",
+        0x90 => "presentation graphics subtitles",
+        0x05 | 0x0b..=0x0d => "data",
+        _ => "",
+    };
+    let what = if what.is_empty() {
+        format!("stream type {:#04x}", stream.stream_type)
+    } else {
+        what.to_string()
+    };
+    (what, "not carried in the MP4 (video and audio only)".into())
 }
 
 /// One audio elementary stream of the selected program.
@@ -630,11 +671,25 @@ impl TsDemuxer {
         // is kept too: the analyzer sniffs it and drops it when it is
         // neither AAC nor AC-3.
         let mut audio = Vec::new();
+        let mut left_out = Vec::new();
         for stream in pmt.streams.iter().filter(|s| s.pid != video.pid) {
             let Some(codec) = AudioCodec::from_stream(stream) else {
+                let (what, why) = describe_left_out(stream);
+                left_out.push(LeftOutStream {
+                    pid: stream.pid,
+                    stream_type: stream.stream_type,
+                    what,
+                    why,
+                });
                 continue;
             };
             if codec == AudioCodec::Dts {
+                left_out.push(LeftOutStream {
+                    pid: stream.pid,
+                    stream_type: stream.stream_type,
+                    what: "DTS audio".into(),
+                    why: "Fanout does not decode DTS".into(),
+                });
                 self.warn(
                     Some(offset),
                     format!(
@@ -664,6 +719,7 @@ impl TsDemuxer {
             video_pid: video.pid,
             video_codec: VideoCodec::from_stream_type(video.stream_type).expect("supported above"),
             audio,
+            left_out,
         };
         self.events
             .push_back(DemuxEvent::Selected(selection.clone()));
