@@ -1,7 +1,7 @@
 // Fanout's page: picks a transport stream, runs transcode() and draws the
 // fan-out (one tile per chunk, one lane per worker) while it runs.
 import {
-  AV1_PRESETS, transcode, findResumable, listCheckpoints, deleteCheckpoint, browserSupport,
+  AV1_PRESETS, PLAN_MODES, transcode, plan, findResumable, listCheckpoints, deleteCheckpoint, browserSupport,
 } from './fanout/index.js';
 
 const $ = (id) => document.getElementById(id);
@@ -56,6 +56,13 @@ const els = {
   isolation: $('isolation'),
   cores: $('cores'),
   support: $('support'),
+  plan: $('plan'),
+  planInput: $('plan-input'),
+  planTracks: $('plan-tracks'),
+  planModes: $('plan-modes'),
+  planBecause: $('plan-because'),
+  planStart: $('plan-start'),
+  planDismiss: $('plan-dismiss'),
 };
 
 const cores = navigator.hardwareConcurrency || 2;
@@ -268,6 +275,7 @@ syncOutputs();
 // ---------------------------------------------------------------- run state
 
 let current = null; // { id, controller, file }
+let pendingPlan = null; // { file, result }: the plan shown, waiting for Start
 let runCounter = 0;
 let resultUrl = null;
 // Deletes the OPFS file behind the current result (see transcode()'s `release`).
@@ -464,7 +472,9 @@ function renderProgress(p) {
   els.fps.textContent = p.fps > 0 ? p.fps.toFixed(p.fps < 10 ? 1 : 0) : '—';
   els.speedx.textContent = times(p.speed);
   els.elapsed.textContent = clock(p.elapsedSeconds);
-  els.eta.textContent = clock(p.etaSeconds);
+  els.eta.textContent = clock(p.etaSeconds)
+    + (p.againstPlan ? ` (${p.againstPlan > 1.15 ? 'slower than' : p.againstPlan < 0.85 ? 'faster than' : 'on'} plan)` : '');
+  els.eta.title = p.plannedSeconds ? `planned: ${clock(p.plannedSeconds)}` : '';
   const read = p.totalBytes > 0 ? Math.min(100, (p.bytesRead / p.totalBytes) * 100) : 0;
   els.readLabel.textContent = read >= 100
     ? `Read all ${bytes(p.totalBytes)}`
@@ -554,6 +564,8 @@ function beginRun(label) {
   if (current) return null;
   const run = { id: ++runCounter, controller: new AbortController() };
   current = run;
+  pendingPlan = null;
+  els.plan.hidden = true;
   clearError();
   clearResult();
   setBusy(true);
@@ -568,7 +580,7 @@ function beginRun(label) {
   return run;
 }
 
-async function start(file, run, resume = true) {
+async function start(file, run, resume = true, planned = null) {
   const settings = readSettings();
   run.file = file;
   run.settings = settings;
@@ -577,6 +589,8 @@ async function start(file, run, resume = true) {
   try {
     const { blob, stats, release, output } = await transcode(file, {
       ...settings,
+      // The plan's estimate: the ETA before this run has measured itself.
+      ...(planned ? { plan: planned.plan, mode: planned.mode } : {}),
       output: takeSaveTarget(),
       resume,
       signal: run.controller.signal,
@@ -636,6 +650,7 @@ function fail(run, err) {
 
 async function startFile(file) {
   if (!file || current) return;
+  els.plan.hidden = true;
   // An earlier run of this file with these settings stopped (a closed or
   // crashed tab): offer to finish it rather than start over.
   const found = await findResumable(file, readSettings()).catch(() => null);
@@ -643,13 +658,132 @@ async function startFile(file) {
     offerResume(file, found);
     return;
   }
-  runFile(file, true);
+  showPlan(file);
 }
 
-function runFile(file, resume) {
+/** The mode the settings panel is on (a plan's mode id). */
+function settingsMode() {
+  const s = readSettings();
+  return s.video === 'av1' ? `av1-${s.preset}` : s.video;
+}
+
+/** Puts the settings panel on a plan's mode. */
+function useMode(id) {
+  const options = PLAN_MODES[id];
+  if (!options) return;
+  els.video.value = options.video;
+  if (options.preset) {
+    els.preset.value = options.preset;
+    els.preset.dispatchEvent(new Event('change'));
+  }
+  syncOutputs();
+}
+
+const FATE = { copy: 'kept as it is', transcode: 'converted to AAC', drop: 'dropped' };
+
+/**
+ * Dropping a file shows what will happen before anything runs: the tracks
+ * and their fate, and each mode's estimated time and size on this device
+ * (plan(): probe encodes in a worker), the recommended one chosen. Start
+ * runs the chosen mode.
+ */
+async function showPlan(file) {
+  const planning = { file };
+  pendingPlan = planning;
+  clearError();
+  setState('planning');
+  els.filename.hidden = false;
+  els.filename.textContent = `${file.name} · ${bytes(file.size)}`;
+  els.status.textContent = 'Looking at the file…';
+  let result;
+  try {
+    result = await plan(file, { ...readSettings(), workers: readSettings().workers });
+  } catch (err) {
+    if (pendingPlan !== planning) return;
+    pendingPlan = null;
+    showError(err);
+    els.status.textContent = `Failed: ${(err && err.message) || err}`;
+    setState('error');
+    return;
+  }
+  if (pendingPlan !== planning || current) return;
+  planning.result = result;
+  const v = result.video;
+  els.planInput.textContent = `${file.name}: ${bytes(result.inputBytes)}, ${clock(result.duration)}`
+    + `${result.durationFrom === 'bitrate' ? ' (estimated from the bitrate)' : ''}, `
+    + `${plural(result.chunkPlan.chunks, 'chunk')} on ${plural(result.workers, 'worker')}`;
+  const track = (action, text) => {
+    const li = document.createElement('li');
+    li.dataset.action = action;
+    li.textContent = text;
+    return li;
+  };
+  els.planTracks.replaceChildren(
+    track('transcode', `Video: ${v.codec} ${v.width}×${v.height}, ${v.frameRate.toFixed(2)} fps`
+      + `${v.interlaced ? (v.deinterlace ? ', interlaced: deinterlaced' : ', interlaced') : ''}`),
+    ...result.audio.map((a, i) => track(a.action, `Audio ${i + 1}: ${a.codec}`
+      + `${a.language ? ` (${a.language})` : ''}${a.channels ? `, ${a.channels} ch` : ''}: `
+      + `${FATE[a.action]} (${a.why})`)),
+    ...result.leftOut.map((o) => track('drop', `${o.what} (PID ${o.pid}): dropped (${o.why})`)),
+  );
+  if (result.audio.length === 0) els.planTracks.append(track('drop', 'No audio'));
+  const rows = result.modes.map((m) => {
+    const label = document.createElement('label');
+    label.dataset.mode = m.id;
+    const radio = document.createElement('input');
+    radio.type = 'radio';
+    radio.name = 'plan-mode';
+    radio.value = m.id;
+    radio.id = `plan-mode-${m.id}`;
+    const name = document.createElement('span');
+    name.textContent = m.label + (m.id === result.recommended ? ' (recommended)' : '');
+    const time = document.createElement('span');
+    time.className = 'plan-time';
+    const size = document.createElement('span');
+    size.className = 'plan-size';
+    if (m.unavailable) {
+      radio.disabled = true;
+      label.dataset.unavailable = '';
+      time.textContent = m.unavailable;
+    } else {
+      time.textContent = `${clock(m.seconds.estimate)} (${clock(m.seconds.low)}–${clock(m.seconds.high)})`;
+      size.textContent = `${bytes(m.bytes.estimate)} (${Math.round(m.sizeRatio * 100)} % of the source)`;
+    }
+    radio.checked = m.id === result.recommended;
+    radio.addEventListener('change', () => useMode(m.id));
+    label.append(radio, name, time, size);
+    return label;
+  });
+  els.planModes.replaceChildren(els.planModes.querySelector('legend'), ...rows);
+  els.planBecause.textContent = `Recommended: ${result.recommendedBecause}. Estimated from short probe encodes `
+    + `on this device (${result.planSeconds.toFixed(1)} s).`;
+  useMode(result.recommended);
+  els.plan.hidden = false;
+  els.status.textContent = 'Choose a mode and press Start';
+  setState('planned');
+  els.planStart.onclick = () => {
+    if (pendingPlan !== planning) return;
+    pendingPlan = null;
+    els.plan.hidden = true;
+    const chosen = els.planModes.querySelector('input[name="plan-mode"]:checked')?.value ?? settingsMode();
+    useMode(chosen);
+    runFile(file, true, { plan: result, mode: chosen });
+  };
+  els.planDismiss.onclick = () => {
+    pendingPlan = null;
+    els.plan.hidden = true;
+    els.status.textContent = '';
+    setState('idle');
+  };
+  els.planStart.focus();
+}
+
+function runFile(file, resume, planned = null) {
   els.resume.hidden = true;
+  els.plan.hidden = true;
+  pendingPlan = null;
   const run = beginRun(`${file.name} · ${bytes(file.size)}`);
-  if (run) start(file, run, resume);
+  if (run) start(file, run, resume, planned);
 }
 
 function offerResume(file, found) {

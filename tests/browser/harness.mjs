@@ -97,9 +97,13 @@ export function unsupportedCodecDir() {
 }
 
 /** Drops the file served at `url` on the page's `#drop` as `name`, as a
- * drag from the desktop would. */
-export async function dropFile(page, url, name) {
-  await page.evaluate(async ([url, name]) => {
+ * drag from the desktop would. The page then shows its plan; with `start`
+ * (the default) this picks the mode the settings panel was on before the
+ * drop and presses Start (unless the page offered to resume, or failed). */
+export async function dropFile(page, url, name, { start = true } = {}) {
+  const mode = await page.evaluate(async ([url, name]) => {
+    const video = document.getElementById('video').value;
+    const mode = video === 'av1' ? `av1-${document.getElementById('preset').value}` : video;
     const blob = await (await fetch(url)).blob();
     const transfer = new DataTransfer();
     // A fixed modification time, as a file on disk has between two drops.
@@ -108,5 +112,12 @@ export async function dropFile(page, url, name) {
     for (const type of ['dragenter', 'dragover', 'drop']) {
       drop.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
     }
+    return mode;
   }, [url, name]);
+  if (!start) return;
+  await page.waitForFunction(() => ['planned', 'error'].includes(document.body.dataset.state)
+    || !document.getElementById('resume').hidden, null, { timeout: 120_000 });
+  if (await page.evaluate(() => document.body.dataset.state) !== 'planned') return;
+  await page.click(`#plan-mode-${mode}`);
+  await page.click('#plan-start');
 }

@@ -1,11 +1,27 @@
 // A chunk worker: one WebAssembly instance (its own memory), one chunk job
 // at a time. The job is the pure function (chunk bytes, settings) → encoded
 // bytes; this file only moves messages.
-import init, { runChunk } from './pkg/fanout.js';
+import init, { runChunk, planInput, planRanges } from './pkg/fanout.js';
 
 const ready = init();
 
+// A plan (index.js plan()): the file's head and tail, probe encodes timed
+// here, in a worker like the ones that will run the chunks.
+async function plan({ input, settings, options }) {
+  try {
+    await ready;
+    const [headEnd, tailStart] = planRanges(input.size);
+    const head = new Uint8Array(await input.slice(0, headEnd).arrayBuffer());
+    const tail = new Uint8Array(await input.slice(tailStart).arrayBuffer());
+    const json = planInput(head, tail, input.size, settings, options, () => performance.now());
+    self.postMessage({ type: 'plan', json });
+  } catch (err) {
+    self.postMessage({ type: 'error', name: err?.name ?? 'Error', message: String(err?.message ?? err) });
+  }
+}
+
 self.onmessage = async ({ data }) => {
+  if (data.type === 'plan') return plan(data);
   if (data.type !== 'run') return;
   const { index, bytes, jobSettings } = data;
   try {

@@ -42,8 +42,16 @@ export interface Progress {
   restoredChunks: number;
   /** Media seconds encoded per wall second. */
   speed: number;
-  /** Estimated seconds left, or null before there is enough to tell. */
+  /**
+   * Estimated seconds left: from this run's own speed once it has some,
+   * before that from the plan's estimate (with `plan`), else null.
+   */
   etaSeconds: number | null;
+  /** With `plan`: the plan's estimated wall time and size for this mode. */
+  plannedSeconds: number | null;
+  plannedBytes: number | null;
+  /** With `plan`: (elapsed + ETA) / planned seconds; 1 is on plan. */
+  againstPlan: number | null;
   elapsedSeconds: number;
   workers: number;
   chunks: ChunkProgress[];
@@ -136,7 +144,90 @@ export interface TranscodeOptions {
    * false deletes them and starts over.
    */
   resume?: boolean;
+  /** A `plan()` result: run one of its modes with its options (no re-planning). */
+  plan?: Plan;
+  /** With `plan`: the mode to run (default: the plan's `recommended`). */
+  mode?: PlanModeId;
 }
+
+/** The video modes a plan estimates. */
+export type PlanModeId = 'av1-fast' | 'av1-balanced' | 'av1-small' | 'h264' | 'copy';
+
+/** The transcode options of each mode. */
+export const PLAN_MODES: Readonly<Record<PlanModeId, TranscodeOptions>>;
+
+export interface PlanOptions extends TranscodeOptions {
+  /** What `recommended` aims at. Default `'smaller'`. */
+  goal?: 'smaller' | 'plays-everywhere';
+  signal?: AbortSignal;
+}
+
+/** A value and the range it is likely in. */
+export interface Estimate {
+  low: number;
+  estimate: number;
+  high: number;
+}
+
+export interface PlanMode {
+  id: PlanModeId;
+  label: string;
+  /** Estimated wall time on this device with the plan's workers, seconds. */
+  seconds: Estimate | null;
+  /** Estimated output size, bytes. */
+  bytes: Estimate | null;
+  /** Output size against the input's. */
+  sizeRatio: number | null;
+  /** Why this mode cannot take the input (then no estimates). */
+  unavailable: string | null;
+  /** The options `transcode()` gets for this mode. */
+  options: TranscodeOptions;
+  /** What the probe encodes measured. */
+  probe: { firstFrameSeconds: number; seconds: number; frames: number; frameBytes: number[] } | null;
+}
+
+export interface AudioFate {
+  pid: number;
+  codec: string;
+  language: string | null;
+  action: 'copy' | 'transcode' | 'drop';
+  sampleRate: number | null;
+  channels: number | null;
+  why: string;
+}
+
+/** What `plan()` found and estimates. */
+export interface Plan {
+  inputBytes: number;
+  /** Seconds of video the transcode covers. */
+  duration: number;
+  durationFrom: 'timestamps' | 'bitrate' | 'duration limit';
+  program: number;
+  video: {
+    pid: number; codec: string; width: number; height: number; bitDepth: number;
+    frameRate: number; interlaced: boolean; deinterlace: boolean;
+  };
+  audio: AudioFate[];
+  /** Streams the output will not carry (subtitles, data, DTS, a second video). */
+  leftOut: { pid: number; streamType: number; what: string; why: string }[];
+  chunkPlan: { chunks: number; frames: number; framesPerChunk: number; warmupShare: number; skippedLeadingFrames: number };
+  workers: number;
+  modes: PlanMode[];
+  recommended: PlanModeId;
+  recommendedBecause: string;
+  /** Seconds the plan took. */
+  planSeconds: number;
+  warnings: string[];
+  /** The options it was made with. */
+  options: PlanOptions;
+}
+
+/**
+ * Before anything runs: the tracks and their fate, and each video mode's
+ * estimated time and size for this file on this device (probe encodes of
+ * its first frames in a worker; only the head and tail are read).
+ */
+export function plan(input: Blob, options?: PlanOptions): Promise<Plan>;
 
 /** Checkpoints an interrupted run left in OPFS. */
 export interface Checkpoint {
