@@ -98,59 +98,13 @@ fn mpeg2_with_mp2_is_transcoded_and_copy_is_unavailable_by_name() {
 #[test]
 fn three_audio_tracks_each_get_their_fate() {
     // H.264 with MP2 (eng), AC-3 (deu) and DTS: 2 s.
-    let input = fixture(
-        "plan-three-audio.ts",
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=320x240:rate=25",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=f=440:r=48000",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=f=660:r=48000",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=f=880:r=48000",
-            "-map",
-            "0:v",
-            "-map",
-            "1:a",
-            "-map",
-            "2:a",
-            "-map",
-            "3:a",
-            "-t",
-            "2",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-g",
-            "25",
-            "-c:a:0",
-            "mp2",
-            "-c:a:1",
-            "ac3",
-            "-c:a:2",
-            "dca",
-            "-strict",
-            "-2",
-            "-ac:a:2",
-            "2",
-            "-metadata:s:a:0",
-            "language=eng",
-            "-metadata:s:a:1",
-            "language=deu",
-            "-f",
-            "mpegts",
-        ],
-    );
+    let args = "-f lavfi -i testsrc2=size=320x240:rate=25 -f lavfi -i sine=f=440:r=48000 \
+        -f lavfi -i sine=f=660:r=48000 -f lavfi -i sine=f=880:r=48000 \
+        -map 0:v -map 1:a -map 2:a -map 3:a -t 2 -c:v libx264 -preset veryfast -g 25 \
+        -c:a:0 mp2 -c:a:1 ac3 -c:a:2 dca -strict -2 -ac:a:2 2 \
+        -metadata:s:a:0 language=eng -metadata:s:a:1 language=deu -f mpegts";
+    let args: Vec<&str> = args.split_whitespace().collect();
+    let input = fixture("plan-three-audio.ts", &args);
     let p = plan(&input, &[]);
     let audio = p["audio"].as_array().unwrap();
     assert_eq!(audio.len(), 2, "{audio:?}");

@@ -284,26 +284,9 @@ fn main() -> ExitCode {
         )
     };
     bar.finish_and_clear();
-    match result {
-        Ok(summary) => {
-            if args.json {
-                match serde_json::to_string_pretty(&summary) {
-                    Ok(json) => println!("{json}"),
-                    Err(e) => eprintln!("fanout: cannot write JSON: {e}"),
-                }
-            } else {
-                print_summary(&args.input, &output, &summary);
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            if args.json {
-                println!("{}", serde_json::json!({ "error": e.to_string() }));
-            }
-            eprintln!("fanout: {}: {e}", args.input.display());
-            ExitCode::FAILURE
-        }
-    }
+    report(&args.input, args.json, result, |summary| {
+        print_summary(&args.input, &output, summary)
+    })
 }
 
 fn plan(args: &Args, settings: &Settings) -> ExitCode {
@@ -311,10 +294,24 @@ fn plan(args: &Args, settings: &Settings) -> ExitCode {
         GoalArg::Smaller => Goal::Smaller,
         GoalArg::PlaysEverywhere => Goal::PlaysEverywhere,
     };
-    match plan_file(&args.input, settings, args.jobs, goal) {
-        Ok(plan) if args.json => match serde_json::to_string_pretty(&plan) {
-            Ok(json) => {
-                println!("{json}");
+    let result = plan_file(&args.input, settings, args.jobs, goal);
+    report(&args.input, args.json, result, |plan| {
+        print_plan(&args.input, plan)
+    })
+}
+
+/// The outcome on stdout: JSON with `--json`, else `print`'s text; an
+/// error on stderr (and as `{"error": …}` with `--json`).
+fn report<T: serde::Serialize>(
+    input: &Path,
+    json: bool,
+    result: fanout::error::Result<T>,
+    print: impl FnOnce(&T),
+) -> ExitCode {
+    match result {
+        Ok(value) if json => match serde_json::to_string_pretty(&value) {
+            Ok(text) => {
+                println!("{text}");
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -322,15 +319,15 @@ fn plan(args: &Args, settings: &Settings) -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Ok(plan) => {
-            print_plan(&args.input, &plan);
+        Ok(value) => {
+            print(&value);
             ExitCode::SUCCESS
         }
         Err(e) => {
-            if args.json {
+            if json {
                 println!("{}", serde_json::json!({ "error": e.to_string() }));
             }
-            eprintln!("fanout: {}: {e}", args.input.display());
+            eprintln!("fanout: {}: {e}", input.display());
             ExitCode::FAILURE
         }
     }
