@@ -376,9 +376,18 @@ pub fn plan_file(
     let ((_, head_end), (tail_start, tail_end)) = crate::survey::head_and_tail_ranges(input_bytes);
     let mut head = vec![0; head_end as usize];
     file.read_exact(&mut head)?;
-    let mut tail = vec![0; (tail_end - tail_start) as usize];
-    file.seek(SeekFrom::Start(tail_start))?;
-    file.read_exact(&mut tail)?;
+    let mut read_range = |(start, end): (u64, u64)| -> Result<Vec<u8>> {
+        let mut bytes = vec![0; (end - start) as usize];
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(&mut bytes)?;
+        Ok(bytes)
+    };
+    let tail = read_range((tail_start, tail_end))?;
+    let windows = crate::survey::probe_windows(input_bytes)
+        .into_iter()
+        .map(&mut read_range)
+        .collect::<Result<Vec<_>>>()?;
+    let windows: Vec<&[u8]> = windows.iter().map(Vec::as_slice).collect();
     let workers = if jobs == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
@@ -390,7 +399,13 @@ pub fn plan_file(
         goal,
     };
     let clock = Instant::now();
-    crate::survey::plan(&head, &tail, input_bytes, settings, &options, &mut || {
-        clock.elapsed().as_secs_f64()
-    })
+    crate::survey::plan(
+        &head,
+        &tail,
+        &windows,
+        input_bytes,
+        settings,
+        &options,
+        &mut || clock.elapsed().as_secs_f64(),
+    )
 }

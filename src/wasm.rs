@@ -286,6 +286,7 @@ impl WasmAssembler {
 pub fn plan_input(
     head: &[u8],
     tail: &[u8],
+    windows: js_sys::Array,
     input_bytes: f64,
     settings: &str,
     options: &str,
@@ -300,9 +301,15 @@ pub fn plan_input(
             .unwrap_or(0.0)
             / 1000.0
     };
+    let windows: Vec<Vec<u8>> = windows
+        .iter()
+        .map(|w| js_sys::Uint8Array::new(&w).to_vec())
+        .collect();
+    let windows: Vec<&[u8]> = windows.iter().map(Vec::as_slice).collect();
     let plan = crate::survey::plan(
         head,
         tail,
+        &windows,
         input_bytes as u64,
         &settings,
         &options,
@@ -312,9 +319,15 @@ pub fn plan_input(
     Ok(json(&plan))
 }
 
-/// The head and tail byte ranges [`plan_input`] wants: `[headEnd, tailStart]`.
+/// The byte ranges [`plan_input`] wants: `[headEnd, tailStart, window0Start,
+/// window0End, …]`.
 #[wasm_bindgen(js_name = planRanges)]
 pub fn plan_ranges(input_bytes: f64) -> Vec<f64> {
-    let ((_, head_end), (tail_start, _)) = crate::survey::head_and_tail_ranges(input_bytes as u64);
-    vec![head_end as f64, tail_start as f64]
+    let input_bytes = input_bytes as u64;
+    let ((_, head_end), (tail_start, _)) = crate::survey::head_and_tail_ranges(input_bytes);
+    let mut out = vec![head_end as f64, tail_start as f64];
+    for (start, end) in crate::survey::probe_windows(input_bytes) {
+        out.extend([start as f64, end as f64]);
+    }
+    out
 }

@@ -75,6 +75,64 @@ impl Probe {
     }
 }
 
+/// How the file's later content compares with its head: the same probe
+/// run on windows spread through the file, against the head's (1: alike).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Complexity {
+    /// Output bytes per frame.
+    pub bytes: f64,
+    /// Encode seconds per frame.
+    pub seconds: f64,
+    /// Windows that gave a probe.
+    pub windows: usize,
+}
+
+impl Complexity {
+    /// The median ratio over the head (1) and every window: a black or
+    /// still head stands for itself only, not for the whole file.
+    pub fn of(head: &Probe, windows: &[Probe]) -> Complexity {
+        let per_frame = |p: &Probe| {
+            let frames = p.frame_bytes.len().max(1) as f64;
+            (
+                p.frame_bytes.iter().sum::<usize>() as f64 / frames,
+                p.seconds / frames,
+            )
+        };
+        let (hb, hs) = per_frame(head);
+        let ratio = |x: f64, h: f64| {
+            if h > 0.0 {
+                (x / h).clamp(0.1, 10.0)
+            } else {
+                1.0
+            }
+        };
+        let (mut bytes, mut seconds): (Vec<f64>, Vec<f64>) = windows
+            .iter()
+            .map(|w| {
+                let (wb, ws) = per_frame(w);
+                (ratio(wb, hb), ratio(ws, hs))
+            })
+            .unzip();
+        bytes.push(1.0);
+        seconds.push(1.0);
+        Complexity {
+            bytes: median(&mut bytes),
+            seconds: median(&mut seconds),
+            windows: windows.len(),
+        }
+    }
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => 1.0,
+        _ if n % 2 == 1 => values[n / 2],
+        _ => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
 /// A value with the range it is likely in.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Range {
@@ -208,6 +266,24 @@ mod tests {
             alone.video_bytes(2.0, 61.0, 0.0),
             2.0 * (10_000.0 + 1_500.0 * 60.0)
         );
+    }
+
+    #[test]
+    fn complexity_is_the_median_over_the_head_and_the_windows() {
+        let head = probe(); // 16 000 bytes and 0.9 s over 5 frames
+        let busier = Probe {
+            frame_bytes: vec![30_000, 5_000, 5_000, 2_000, 6_000],
+            seconds: 1.8,
+            ..probe()
+        };
+        // Two busier windows outvote a quiet head: the median of 1, 3, 3.
+        let c = Complexity::of(&head, &[busier.clone(), busier.clone()]);
+        assert!((c.bytes - 3.0).abs() < 1e-9, "{c:?}");
+        assert!((c.seconds - 2.0).abs() < 1e-9, "{c:?}");
+        // One alike and one busier: the median of 1, 1, 3 is 1.
+        let c = Complexity::of(&head, &[busier, head.clone()]);
+        assert_eq!((c.bytes, c.seconds), (1.0, 1.0));
+        assert_eq!(Complexity::of(&head, &[]).bytes, 1.0);
     }
 
     #[test]

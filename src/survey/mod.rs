@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::job::{run_chunk, Deinterlace, JobSettings, VideoMode};
 use crate::pipeline::{Analyzer, Settings};
 use crate::plan::{Chunk, TICKS_PER_SECOND};
-use estimate::{Device, Probe, Range, Workload};
+use estimate::{Complexity, Device, Probe, Range, Workload};
 
 /// Bytes of the input's head the plan reads (at most): enough for
 /// [`HEAD_SECONDS`] of a 20 Mbit/s broadcast.
@@ -30,6 +30,10 @@ pub const TAIL_BYTES: usize = 1 << 20;
 /// The head is analysed in pieces this big (finer pieces: a closer
 /// bitrate for the duration estimate).
 const PLAN_PIECE: usize = 64 << 10;
+/// Bytes of each window probed further into the file (at most).
+pub const WINDOW_BYTES: usize = 4 << 20;
+/// Where the windows start, as a share of the file.
+const WINDOW_AT: [f64; 2] = [0.4, 0.75];
 /// Seconds of video the head's chunk plan covers.
 pub const HEAD_SECONDS: f64 = 6.0;
 /// Frames in the longer probe of each encoding mode.
@@ -118,6 +122,9 @@ pub struct Plan {
     pub audio: Vec<AudioFate>,
     pub left_out: Vec<LeftOutStream>,
     pub chunk_plan: ChunkPlanShape,
+    /// The windows' content against the head's (`None`: no window gave a
+    /// probe, and sizes follow the source's bytes instead).
+    pub complexity: Option<Complexity>,
     pub workers: usize,
     pub modes: Vec<ModePlan>,
     /// The mode [`Goal`] picks, and why.
@@ -155,11 +162,13 @@ pub fn modes() -> Vec<(String, String, VideoMode)> {
 
 /// Plans a transcode of an input of `input_bytes` whose first bytes are
 /// `head` (up to [`HEAD_BYTES`]) and last are `tail` (up to
-/// [`TAIL_BYTES`], overlapping the head in a small input). `now` is a clock
+/// [`TAIL_BYTES`], overlapping the head in a small input); `windows` are
+/// the byte ranges [`probe_windows`] names. `now` is a clock
 /// in seconds (the faces' own: wasm has no `Instant`).
 pub fn plan(
     head: &[u8],
     tail: &[u8],
+    windows: &[&[u8]],
     input_bytes: u64,
     settings: &Settings,
     options: &PlanOptions,
@@ -299,6 +308,31 @@ pub fn plan(
             .map(|s| f64::from(s.bitrate) / 8.0)
             .sum::<f64>();
 
+    // The AV1 balanced probe on windows spread through the file: how its
+    // later content compares with the head's (a fade from black, a still
+    // opening), applied to every encoding mode.
+    let reference = JobSettings {
+        video: VideoMode::Av1(Av1Preset::Balanced.settings()),
+        ..job
+    };
+    let mut window_probes = Vec::new();
+    for window in windows {
+        if let Some(chunk) = first_chunk_of(window, settings) {
+            if let Ok(p) = probe(&chunk, &reference, AV1_PROBE_FRAMES, now) {
+                window_probes.push(p);
+            }
+        }
+    }
+    let mut head_reference = None;
+    let complexity = if window_probes.is_empty() {
+        None
+    } else {
+        let head = probe(first, &reference, AV1_PROBE_FRAMES, now)?;
+        let c = Complexity::of(&head, &window_probes);
+        head_reference = Some(head);
+        Some(c)
+    };
+
     let mut plans = Vec::new();
     for (id, label, video) in modes() {
         let mut mode = ModePlan {
@@ -338,7 +372,10 @@ pub fn plan(
                     VideoMode::Av1(_) => AV1_PROBE_FRAMES,
                     _ => H264_PROBE_FRAMES,
                 };
-                let probe = probe(first, &job, n, now)?;
+                let probe = match &head_reference {
+                    Some(p) if video == reference.video => p.clone(),
+                    _ => probe(first, &job, n, now)?,
+                };
                 let warmup_cost = match video {
                     VideoMode::Av1(_) => AV1_WARMUP_COST,
                     _ => H264_WARMUP_COST,
@@ -348,7 +385,18 @@ pub fn plan(
                     frames_per_chunk * warmup_share,
                     warmup_cost,
                 );
-                let bytes = probe.video_bytes(work.chunks, frames_per_chunk, source_inter_bytes);
+                // Sampled through the file when the windows gave probes;
+                // else the source's bytes past the head stand for its content.
+                let (seconds, bytes) = match complexity {
+                    Some(c) => (
+                        seconds * c.seconds,
+                        work.chunks * probe.chunk_bytes(frames_per_chunk) * c.bytes,
+                    ),
+                    None => (
+                        seconds,
+                        probe.video_bytes(work.chunks, frames_per_chunk, source_inter_bytes),
+                    ),
+                };
                 (seconds, bytes, Some(probe))
             }
         };
@@ -363,11 +411,9 @@ pub fn plan(
         plans.push(mode);
     }
     // The size ratio against the part of the input the transcode covers.
-    let covered =
-        input_bytes as f64 * (duration / by_timestamps.unwrap_or(by_bitrate).max(duration));
     for m in &mut plans {
         if let Some(b) = m.bytes {
-            m.size_ratio = Some(b.estimate / covered.max(1.0));
+            m.size_ratio = Some(b.estimate / covered_bytes.max(1.0));
         }
     }
     let (recommended, because) = recommend(&plans, options.goal, job.codec.name());
@@ -396,6 +442,7 @@ pub fn plan(
             warmup_share,
             skipped_leading_frames: plan_stats.skipped_leading_frames,
         },
+        complexity,
         workers: device.workers,
         modes: plans,
         recommended,
@@ -549,6 +596,45 @@ fn last_pts_after(tail: &[u8], pid: u16, first: i64) -> Option<i64> {
         }
     }
     latest
+}
+
+/// The byte ranges `[start, end)` of the windows a face reads for
+/// [`plan`]: a few MiB at 40 % and 75 % of the file (none in a file too
+/// small to have a later part worth its own probe).
+pub fn probe_windows(input_bytes: u64) -> Vec<(u64, u64)> {
+    let size = (WINDOW_BYTES as u64).min(input_bytes / 8);
+    if size < 64 << 10 {
+        return Vec::new();
+    }
+    WINDOW_AT
+        .iter()
+        .map(|at| {
+            let start = ((input_bytes as f64 * at) as u64).min(input_bytes - size);
+            (start, start + size)
+        })
+        .collect()
+}
+
+/// The first chunk an analyzer plans from a window in the middle of the
+/// file (it finds the tables and the next random-access point itself), or
+/// `None` when the window holds none.
+fn first_chunk_of(window: &[u8], settings: &Settings) -> Option<Chunk> {
+    let mut settings = *settings;
+    settings.duration_limit = Some(settings.chunk_seconds.max(1.0));
+    let mut analyzer = Analyzer::new(settings).ok()?;
+    for piece in window.chunks(PLAN_PIECE) {
+        if analyzer.push(piece).is_err() {
+            return None;
+        }
+        if let Some(chunk) = analyzer.next_chunk() {
+            return Some(chunk);
+        }
+        if analyzer.done_reading() {
+            break;
+        }
+    }
+    analyzer.finish().ok()?;
+    analyzer.next_chunk()
 }
 
 /// The byte ranges `[start, end)` of the head and the tail a face reads

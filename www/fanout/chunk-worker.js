@@ -10,10 +10,13 @@ const ready = init();
 async function plan({ input, settings, options }) {
   try {
     await ready;
-    const [headEnd, tailStart] = planRanges(input.size);
-    const head = new Uint8Array(await input.slice(0, headEnd).arrayBuffer());
-    const tail = new Uint8Array(await input.slice(tailStart).arrayBuffer());
-    const json = planInput(head, tail, input.size, settings, options, () => performance.now());
+    const [headEnd, tailStart, ...windowRanges] = planRanges(input.size);
+    const read = async (start, end) => new Uint8Array(await input.slice(start, end).arrayBuffer());
+    const head = await read(0, headEnd);
+    const tail = await read(tailStart, input.size);
+    const windows = [];
+    for (let i = 0; i < windowRanges.length; i += 2) windows.push(await read(windowRanges[i], windowRanges[i + 1]));
+    const json = planInput(head, tail, windows, input.size, settings, options, () => performance.now());
     self.postMessage({ type: 'plan', json });
   } catch (err) {
     self.postMessage({ type: 'error', name: err?.name ?? 'Error', message: String(err?.message ?? err) });
