@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::audio::ingest::AudioFate;
 use crate::audio::segment::run_segment;
-use crate::demux::ts::{detect_format, parse_header, parse_pes_header, PacketFormat};
+use crate::demux::ts::{detect_format, parse_header, parse_pes_header};
 use crate::demux::LeftOutStream;
 use crate::encode::{Av1Preset, H264Settings};
 use crate::error::{Error, Result};
@@ -539,31 +539,32 @@ fn probe(
 /// The chunk cut after its `frames`-th output frame in decode order (a
 /// decode-order prefix decodes: references come first), without audio.
 fn head_of(chunk: &Chunk, frames: usize) -> Chunk {
-    let mut part = chunk.clone();
-    part.audio.clear();
-    part.end_pts = i64::MAX;
+    let output = |u: &crate::plan::ChunkUnit| u.pts >= chunk.start_pts && u.pts < chunk.end_pts;
     let mut outputs = 0;
     let keep = chunk
         .units
         .iter()
         .position(|u| {
-            if u.pts >= chunk.start_pts && u.pts < chunk.end_pts {
-                outputs += 1;
-            }
+            outputs += usize::from(output(u));
             outputs == frames
         })
         .map_or(chunk.units.len(), |i| i + 1);
-    part.units.truncate(keep);
+    let units = chunk.units[..keep].to_vec();
     // Frames past the chunk's own end, kept only for reordering, are not output.
-    let end = part
-        .units
+    let end_pts = units
         .iter()
-        .filter(|u| u.pts >= chunk.start_pts && u.pts < chunk.end_pts)
+        .filter(|u| output(u))
         .map(|u| u.pts)
         .max()
         .map_or(i64::MAX, |p| p + 1);
-    part.end_pts = end;
-    part
+    Chunk {
+        index: chunk.index,
+        parameter_sets: chunk.parameter_sets.clone(),
+        units,
+        start_pts: chunk.start_pts,
+        end_pts,
+        audio: Vec::new(),
+    }
 }
 
 /// The latest video PTS in `tail` past `first` (both 90 kHz, 33-bit wrap
@@ -571,10 +572,7 @@ fn head_of(chunk: &Chunk, frames: usize) -> Chunk {
 fn last_pts_after(tail: &[u8], pid: u16, first: i64) -> Option<i64> {
     let (format, start) = detect_format(tail, true)?;
     let stride = format.stride();
-    let sync = match format {
-        PacketFormat::Ts => 0,
-        PacketFormat::M2ts => 4,
-    };
+    let sync = format.sync_offset();
     let wrap = 1i64 << 33;
     let first = first.rem_euclid(wrap);
     let mut latest = None;
