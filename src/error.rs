@@ -35,6 +35,10 @@ pub enum Error {
     /// The input is damaged beyond recovery in a way the message describes.
     #[error("malformed input: {0}")]
     Malformed(String),
+    /// The input asks for more than a documented limit allows (picture
+    /// size, PES or chunk length, tracks, channels: see [`crate::limits`]).
+    #[error("limit: {0}")]
+    Limit(String),
     /// Settings out of range.
     #[error("invalid setting: {0}")]
     InvalidSettings(String),
@@ -60,6 +64,7 @@ impl Error {
             Error::UnsupportedFeature(_) => "UnsupportedFeature",
             Error::NoDecodableFrame(_) => "NoDecodableFrame",
             Error::Malformed(_) => "Malformed",
+            Error::Limit(_) => "Limit",
             Error::InvalidSettings(_) => "InvalidSettings",
             Error::Cancelled => "Cancelled",
             _ => "Error",

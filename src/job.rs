@@ -117,6 +117,7 @@ pub fn run_chunk(
 /// Decodes a chunk's video and nothing else (the decode benchmark's job);
 /// returns how many pictures came out.
 pub fn decode_chunk(chunk: &Chunk, settings: &JobSettings) -> Result<u64> {
+    check_limits(chunk, settings)?;
     let mut decoder = decoder_for(settings.codec)?;
     decoder.feed_parameter_sets(&chunk.parameter_sets)?;
     let mut pictures = 0;
@@ -128,7 +129,20 @@ pub fn decode_chunk(chunk: &Chunk, settings: &JobSettings) -> Result<u64> {
     Ok(pictures)
 }
 
+/// The chunk and every picture size it could make a decoder allocate are
+/// within [`crate::limits`] (a chunk may come from the wire, unplanned).
+fn check_limits(chunk: &Chunk, settings: &JobSettings) -> Result<()> {
+    crate::limits::check_chunk(chunk.units.len(), chunk.byte_len())?;
+    crate::limits::check_picture(settings.format.width, settings.format.height)?;
+    crate::codec::check_picture_limits(settings.codec, &chunk.parameter_sets)?;
+    for unit in &chunk.units {
+        crate::codec::check_picture_limits(settings.codec, &unit.data)?;
+    }
+    Ok(())
+}
+
 fn run_video(chunk: &Chunk, settings: &JobSettings, progress: Progress) -> Result<EncodedChunk> {
+    check_limits(chunk, settings)?;
     match settings.video {
         VideoMode::Copy => copy_chunk(chunk, settings.codec),
         VideoMode::Av1(av1) => encode_av1(chunk, settings, av1, progress),

@@ -20,6 +20,7 @@ pub mod demux;
 pub mod encode;
 pub mod error;
 pub mod job;
+pub mod limits;
 pub mod mux;
 #[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
 pub mod native;

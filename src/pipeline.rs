@@ -14,6 +14,7 @@ use crate::demux::{DemuxEvent, StreamSelection, TsDemuxer};
 use crate::encode::{Av1Settings, VideoFormat};
 use crate::error::{Error, Result, Warning};
 use crate::job::{Deinterlace, EncodedChunk, JobSettings, JobStats, VideoMode};
+use crate::limits;
 use crate::mux::mp4::fragmented::FragmentedMp4Muxer;
 use crate::mux::mp4::{AudioTrack, Mp4Muxer, VideoCodec, VideoTrack};
 use crate::mux::Container;
@@ -402,7 +403,12 @@ impl Analyzer {
                     }
                     self.drain_units(false)?;
                 }
-                DemuxEvent::Audio(index, pes) => self.audio.push(index, pes),
+                DemuxEvent::Audio(index, pes) => {
+                    self.audio.push(index, pes);
+                    if let Some(e) = self.audio.take_limit_error() {
+                        return Err(e);
+                    }
+                }
             }
             self.release_chunks();
         }
@@ -450,36 +456,50 @@ impl Analyzer {
             }
             self.ensure_job_settings();
             while let Some(unit) = self.held.pop_front() {
-                self.plan(parser, unit);
+                self.plan(parser, unit)?;
             }
         }
         if at_end {
             self.ensure_job_settings();
             while let Some(unit) = self.held.pop_front() {
-                self.plan(parser, unit);
+                self.plan(parser, unit)?;
             }
+        }
+        // What the parser still holds is one unfinished access unit.
+        let held = parser.buffered_bytes();
+        if held > limits::MAX_ACCESS_UNIT_BYTES {
+            return Err(limits::exceeded(
+                "an access unit of over",
+                format_args!("{} MiB", held >> 20),
+                format_args!("{} MiB", limits::MAX_ACCESS_UNIT_BYTES >> 20),
+            ));
         }
         Ok(())
     }
 
-    fn plan(&mut self, parser: &(dyn VideoParser + Send), unit: AccessUnit) {
+    fn plan(&mut self, parser: &(dyn VideoParser + Send), unit: AccessUnit) -> Result<()> {
         if let (Some(limit), Some(pts)) = (self.limit_pts, unit.pts) {
             if pts >= limit {
-                return;
+                return Ok(());
             }
         }
         // No usable sequence header yet (damaged or missing): nothing can
         // decode this unit, and a chunk without job settings could never run.
         if self.job_settings.is_none() {
             self.planner.skip_undecodable();
-            return;
+            return Ok(());
         }
         let version = parser.parameter_sets_version();
         if self.params_version != Some(version) {
             self.params_version = Some(version);
             self.planner.set_parameter_sets(parser.parameter_sets());
         }
+        let offset = unit.offset;
         self.planner.push(unit);
+        self.planner.check_limits().map_err(|e| match e {
+            Error::Limit(why) => Error::Limit(format!("{why} (at byte {offset})")),
+            other => other,
+        })
     }
 
     fn ensure_job_settings(&mut self) {

@@ -219,6 +219,15 @@ impl ChunkPlanner {
             + self.ready.iter().map(Chunk::byte_len).sum::<usize>()
     }
 
+    /// The chunk being collected is within [`crate::limits::check_chunk`]:
+    /// a stream that goes on and on without a random-access point would
+    /// otherwise hold all of itself here.
+    pub fn check_limits(&self) -> crate::Result<()> {
+        let held = self.current.iter().chain(&self.leading);
+        let bytes = held.clone().map(|u| u.data.len()).sum::<usize>() + self.parameter_sets.len();
+        crate::limits::check_chunk(held.count(), bytes)
+    }
+
     /// Counts a unit that cannot be planned (it came before any usable
     /// sequence header, so nothing can decode it).
     pub fn skip_undecodable(&mut self) {
@@ -343,13 +352,19 @@ impl ChunkPlanner {
             .map(|&i| self.current[i].data.len() as f64)
             .sum::<f64>()
             / inter.len().max(1) as f64;
+        // Output frames before a cut, by binary search over the sorted
+        // timestamps: a long GOP makes `current` long, and a scan per
+        // candidate would make each evaluation quadratic in it.
+        let mut output_pts: Vec<i64> = self
+            .current
+            .iter()
+            .map(|u| u.pts)
+            .filter(|&p| p >= start)
+            .collect();
+        output_pts.sort_unstable();
         let allowed = |i: usize| {
             let cut = self.current[i].pts;
-            let output = self
-                .current
-                .iter()
-                .filter(|u| u.pts >= start && u.pts < cut)
-                .count();
+            let output = output_pts.partition_point(|&p| p < cut);
             let warmup = i - self.gop_start;
             cut - start >= self.target_ticks && warmup as f64 <= max_ratio * output as f64
         };

@@ -428,7 +428,7 @@ mod tests {
         let mut c = chunk();
         c.audio[0].packets.clear();
         assert_eq!(chunk_from_bytes(&chunk_to_bytes(&c)).unwrap(), c);
-        let crash = include_bytes!("../tests/fixtures/fuzz/wire-empty-audio-segment");
+        let crash = include_bytes!("../tests/fixtures/fuzz/wire/empty-audio-segment");
         let decoded = chunk_from_bytes(crash).unwrap();
         assert_eq!(
             chunk_from_bytes(&chunk_to_bytes(&decoded)).unwrap(),

@@ -73,6 +73,7 @@ const HINTS = {
   NoVideo: 'The stream has no video track to transcode.',
   NoDecodableFrame: 'No picture in the file could be decoded. It may be cut off or damaged.',
   Malformed: 'The file looks damaged or truncated.',
+  Limit: 'The file asks for more than Fanout handles (the message says which limit); it may be damaged or crafted.',
   UnsupportedFeature: 'The file uses a video or audio feature Fanout does not handle yet.',
   InvalidSettings: 'Check the settings on the left and try again.',
   StorageFull: 'There is not enough storage for the output. Free some disk space (or site data) and try again.',

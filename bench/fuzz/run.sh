@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for SECONDS (default 60) on its seeded corpus
 # (bench/fuzz/seed.sh first) and prints executions and coverage per target.
-# Crashes land in fuzz/artifacts/<target>/. Not part of CI.
+# Crashes land in fuzz/artifacts/<target>/. Not part of CI (scripts/test-fuzz is
+# the short smoke run ../test makes).
 #   bench/fuzz/run.sh [SECONDS] [TARGET...]
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(demux video_parsers wire audio_frames audio_decoders mp4_muxer)
+[ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(sed -n 's/^name = "\(.*\)"$/\1/p' fuzz/Cargo.toml | grep -v '^fanout-fuzz$')
 for t in "${targets[@]}"; do
   mkdir -p "fuzz/corpus/$t"
   log=$(mktemp)
-  cargo +nightly fuzz run -O "$t" "fuzz/corpus/$t" -- -max_total_time="$seconds" -timeout=10 \
-    -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1
+  kept=()
+  [ -d "tests/fixtures/fuzz/$t" ] && kept=("tests/fixtures/fuzz/$t")
+  # FUZZ_MAX_LEN (e.g. 8192) trades depth for executions per second.
+  cargo +nightly fuzz run -O "$t" "fuzz/corpus/$t" "${kept[@]}" -- -max_total_time="$seconds" -timeout=10 \
+    -rss_limit_mb=2048 -print_final_stats=1 ${FUZZ_MAX_LEN:+-max_len=$FUZZ_MAX_LEN} >"$log" 2>&1
   rc=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)

@@ -47,7 +47,9 @@ fuzz_target!(|input: &[u8]| {
     let payload = [0u8; 64];
     while let Some(sample) = read::<12>(&mut data) {
         let size = u32::from(sample[1]) * 7;
-        let dts = i64::from(i32::from_le_bytes([sample[2], sample[3], sample[4], sample[5]]));
+        let dts = i64::from(i32::from_le_bytes([
+            sample[2], sample[3], sample[4], sample[5],
+        ]));
         let pts = dts + i64::from(i16::from_le_bytes([sample[6], sample[7]]));
         let bytes = &payload[..(size as usize).min(payload.len())];
         match sample[0] % 8 {

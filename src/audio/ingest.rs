@@ -129,6 +129,8 @@ pub struct AudioIngest {
     limit_pts: Option<i64>,
     /// The output track list is fixed (the first chunk went out).
     fixed: bool,
+    /// A track's format past [`crate::limits::check_audio`]: the transcode stops.
+    limit_error: Option<String>,
 }
 
 /// A chunk may wait this long (90 kHz, past its end on the video clock) for
@@ -145,7 +147,13 @@ impl AudioIngest {
             warnings: Vec::new(),
             limit_pts: None,
             fixed: false,
+            limit_error: None,
         }
+    }
+
+    /// The limit a track's format broke, once (see [`crate::limits`]).
+    pub fn take_limit_error(&mut self) -> Option<crate::Error> {
+        self.limit_error.take().map(crate::Error::Limit)
     }
 
     /// The program's audio streams, once the demuxer chose them.
@@ -641,6 +649,17 @@ impl AudioIngest {
                 None => continue,
             };
             if track.info.is_none() && !fixed {
+                if let Err(crate::Error::Limit(why)) =
+                    crate::limits::check_audio(info.channels, info.sample_rate)
+                {
+                    let pid = track.stream.pid;
+                    self.limit_error.get_or_insert(format!(
+                        "audio stream {} on PID {pid:#06x}: {why}",
+                        c.codec.name()
+                    ));
+                    track.state = State::Dropped;
+                    return;
+                }
                 let channels = match wanted_channels {
                     Some(n) => n.min(info.channels).max(1),
                     // Mono, stereo and 5.1 map onto AAC's channel

@@ -40,6 +40,9 @@ pub struct Sps {
     /// Visible size after cropping.
     pub width: u32,
     pub height: u32,
+    /// Decoded size before cropping (what a decoder allocates).
+    pub coded_width: u32,
+    pub coded_height: u32,
     /// Sample aspect ratio from the VUI, when present.
     pub sample_aspect: Option<(u32, u32)>,
     /// Frame rate `(num, den)` from VUI timing, when present.
@@ -258,6 +261,8 @@ impl Sps {
             mbaff,
             width,
             height,
+            coded_width: coded_w,
+            coded_height: coded_h,
             sample_aspect,
             frame_rate,
             pic_struct_present,
@@ -502,6 +507,8 @@ pub struct AccessUnitSplitter {
     ready: std::collections::VecDeque<AccessUnit>,
     /// Errors in parameter sets (reported once each).
     pub problems: Vec<String>,
+    /// An SPS asked for a picture past [`crate::limits::check_picture`].
+    over_limit: Option<String>,
     input: StartCodeStream,
 }
 
@@ -600,6 +607,13 @@ impl AccessUnitSplitter {
         match nal_type {
             nal_type::SPS => match Sps::parse(nal) {
                 Ok(sps) => {
+                    if let Err(Error::Limit(why)) =
+                        crate::limits::check_picture(sps.coded_width, sps.coded_height)
+                    {
+                        self.over_limit
+                            .get_or_insert(format!("H.264 SPS {}: {why}", sps.id));
+                        return;
+                    }
                     if self.params.sps.get(&sps.id).is_none_or(|(_, n)| n != nal) {
                         self.params.version += 1;
                         self.params.sps.insert(sps.id, (sps, nal.to_vec()));
@@ -796,6 +810,9 @@ impl super::VideoParser for AccessUnitSplitter {
     }
 
     fn format(&self) -> Option<Result<super::StreamFormat>> {
+        if let Some(why) = &self.over_limit {
+            return Some(Err(Error::Limit(why.clone())));
+        }
         let (sps, _) = self.params.sps.values().next()?;
         if let Err(e) = sps.check_supported() {
             return Some(Err(e));

@@ -111,6 +111,8 @@ pub struct HevcParser {
     has_picture: bool,
     ready: std::collections::VecDeque<AccessUnit>,
     problems: Vec<String>,
+    /// An SPS asked for a picture past [`crate::limits::check_picture`].
+    over_limit: Option<String>,
 }
 
 impl HevcParser {
@@ -164,6 +166,13 @@ impl HevcParser {
             nal_type::SPS => match rusty_h265::ps::parse_sps(&rbsp.data) {
                 Ok(sps) => {
                     let id = sps.id;
+                    if let Err(Error::Limit(why)) =
+                        crate::limits::check_picture(sps.width, sps.height)
+                    {
+                        self.over_limit
+                            .get_or_insert(format!("HEVC SPS {id}: {why}"));
+                        return;
+                    }
                     if self.first_sps.is_none() {
                         self.first_sps = Some(Ok(sps));
                     }
@@ -272,6 +281,9 @@ impl VideoParser for HevcParser {
     }
 
     fn format(&self) -> Option<Result<StreamFormat>> {
+        if let Some(why) = &self.over_limit {
+            return Some(Err(Error::Limit(why.clone())));
+        }
         Some(match self.first_sps.as_ref()? {
             Ok(sps) => sps_format(sps),
             Err(e) => Err(Error::UnsupportedFeature(e.to_string())),

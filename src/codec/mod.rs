@@ -194,6 +194,34 @@ pub trait VideoParser {
     fn take_problems(&mut self) -> Vec<String>;
 }
 
+/// Checks every sequence parameter set in `data` (a chunk's parameter sets
+/// or one of its units) against [`crate::limits::check_picture`], before a
+/// decoder allocates pictures for it: a chunk from the wire may carry one
+/// the planner never saw. MPEG-1/2 sequence headers need no scan here: their
+/// 12-bit sizes stay under the limit and the decoder checks the extension's.
+pub fn check_picture_limits(codec: VideoCodecId, data: &[u8]) -> Result<()> {
+    for (start, end) in nal::nal_ranges(data) {
+        let nal = &data[start..end];
+        let coded_size = match codec {
+            VideoCodecId::H264 if nal[0] & 0x1f == h264::nal_type::SPS => h264::Sps::parse(nal)
+                .ok()
+                .map(|sps| (sps.coded_width, sps.coded_height)),
+            VideoCodecId::Hevc
+                if nal.len() > 2 && hevc::nal_unit_type(nal) == hevc::nal_type::SPS =>
+            {
+                rusty_h265::ps::parse_sps(&rusty_h265::nal::unescape(&nal[2..]).data)
+                    .ok()
+                    .map(|sps| (sps.width, sps.height))
+            }
+            _ => None,
+        };
+        if let Some((width, height)) = coded_size {
+            crate::limits::check_picture(width, height)?;
+        }
+    }
+    Ok(())
+}
+
 /// The parser for a codec Fanout decodes.
 pub fn parser_for(codec: VideoCodecId) -> Option<Box<dyn VideoParser + Send>> {
     Some(match codec {

@@ -385,6 +385,9 @@ impl VideoParser for Mpeg2Parser {
                 header.width, header.height
             ))));
         }
+        if let Err(Error::Limit(why)) = crate::limits::check_picture(header.width, header.height) {
+            return Some(Err(Error::Limit(format!("MPEG-2 sequence header: {why}"))));
+        }
         Some(Ok(StreamFormat {
             codec,
             width: header.width,

@@ -11,12 +11,11 @@ pub mod ts;
 use std::collections::{HashMap, VecDeque};
 
 use crate::error::{Error, Result, Warning};
+use crate::limits;
 use ts::{PacketFormat, SectionAssembler, TimestampUnwrapper, TS_PACKET};
 
 /// Bytes looked at before giving up on finding packet sync.
 const SYNC_SEARCH_LIMIT: usize = 64 * 1024;
-/// A PES packet larger than this is not believed (a 4K intra frame is ~2 MB).
-const MAX_PES_SIZE: usize = 64 * 1024 * 1024;
 /// Packets kept from before the first PMT, to be replayed once it arrives
 /// (streams cut from the middle of a broadcast start before their PAT).
 const MAX_PRELUDE_PACKETS: usize = 16 * 1024;
@@ -429,6 +428,17 @@ impl TsDemuxer {
                 for section in self.pat.push(payload, header.payload_unit_start) {
                     if let Some(entries) = ts::parse_pat(&section) {
                         for e in entries {
+                            let known = self.pmt_pids.contains_key(&e.pmt_pid);
+                            if !known && self.pmt_pids.len() == limits::MAX_PROGRAMS {
+                                return Err(limits::exceeded(
+                                    "a PAT announcing",
+                                    format_args!("more than {} programs", limits::MAX_PROGRAMS),
+                                    format_args!(
+                                        "{}-program limit (at byte {offset})",
+                                        limits::MAX_PROGRAMS
+                                    ),
+                                ));
+                            }
                             self.pmt_pids.insert(e.pmt_pid, e.program_number);
                         }
                     }
@@ -550,17 +560,28 @@ impl TsDemuxer {
             if !asm.active {
                 return Ok(());
             }
-            if asm.buf.len() + payload.len() > MAX_PES_SIZE {
-                asm.active = false;
-                asm.buf = Vec::new();
-                self.warn(
-                    Some(offset),
-                    format!(
-                        "PES packet on PID {:#06x} exceeds 64 MiB; dropped",
-                        header.pid
+            let max = if is_video {
+                limits::MAX_VIDEO_PES_BYTES
+            } else {
+                limits::MAX_AUDIO_PES_BYTES
+            };
+            if asm.buf.len() + payload.len() > max {
+                return Err(limits::exceeded(
+                    "PES packet",
+                    format_args!(
+                        "on PID {:#06x} (from byte {}) of over {} MiB",
+                        header.pid,
+                        asm.offset,
+                        max >> 20
                     ),
-                );
-                return Ok(());
+                    format_args!("{} MiB", max >> 20),
+                ));
+            }
+            // Grow as a Vec would, but never past the limit's capacity.
+            let needed = asm.buf.len() + payload.len();
+            if needed > asm.buf.capacity() {
+                let target = (asm.buf.capacity() * 2).clamp(needed, max);
+                asm.buf.reserve_exact(target - asm.buf.len());
             }
             asm.buf.extend_from_slice(payload);
         }
@@ -712,6 +733,13 @@ impl TsDemuxer {
                 codec,
                 language,
             });
+        }
+        if audio.len() > limits::MAX_AUDIO_TRACKS {
+            return Err(limits::exceeded(
+                "a program of",
+                format_args!("{} audio tracks (PMT at byte {offset})", audio.len()),
+                format_args!("{}-track", limits::MAX_AUDIO_TRACKS),
+            ));
         }
         self.audio = audio.iter().map(|_| PesAssembler::default()).collect();
         let selection = StreamSelection {

@@ -324,6 +324,7 @@ pub fn psnr_y(
 }
 
 pub mod paff;
+pub mod tswrite;
 
 /// Raw yuv420p frames of an interlaced `testsrc2` at 25 frames per second
 /// (fields from consecutive 50 Hz pictures; `top_field_first` picks which

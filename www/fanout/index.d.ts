@@ -313,7 +313,7 @@ export interface ChunkTiming {
 export class TranscodeError extends Error {
   kind:
     | 'NotTransportStream' | 'NoVideo' | 'UnsupportedCodec' | 'UnsupportedFeature'
-    | 'NoDecodableFrame' | 'Malformed' | 'InvalidSettings' | 'Cancelled'
+    | 'NoDecodableFrame' | 'Malformed' | 'Limit' | 'InvalidSettings' | 'Cancelled'
     | 'WorkerCrashed' | 'StorageFull' | 'UnsupportedBrowser' | 'Error';
 }
 

@@ -22,7 +22,7 @@ export class TranscodeError extends Error {
 
 const TYPED = new Set([
   'NotTransportStream', 'NoVideo', 'UnsupportedCodec', 'UnsupportedFeature',
-  'NoDecodableFrame', 'Malformed', 'InvalidSettings', 'Cancelled', 'StorageFull', 'UnsupportedBrowser',
+  'NoDecodableFrame', 'Malformed', 'Limit', 'InvalidSettings', 'Cancelled', 'StorageFull', 'UnsupportedBrowser',
 ]);
 
 const camel = (s) => s.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
