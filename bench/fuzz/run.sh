@@ -13,15 +13,19 @@ targets=("$@")
 for t in "${targets[@]}"; do
   mkdir -p "fuzz/corpus/$t"
   log=$(mktemp)
+  started=$(date +%s)
   kept=()
   [ -d "tests/fixtures/fuzz/$t" ] && kept=("tests/fixtures/fuzz/$t")
   # FUZZ_MAX_LEN (e.g. 8192) trades depth for executions per second.
-  cargo +nightly fuzz run -O "$t" "fuzz/corpus/$t" "${kept[@]}" -- -max_total_time="$seconds" -timeout=10 \
-    -rss_limit_mb=2048 -print_final_stats=1 ${FUZZ_MAX_LEN:+-max_len=$FUZZ_MAX_LEN} >"$log" 2>&1
+  # FUZZ_RUNS: stop after that many executions (SECONDS still caps the time).
+  # FUZZ_SANITIZER: address (default) or none (no ASan: 2-5x the executions).
+  cargo +nightly fuzz run -O -s "${FUZZ_SANITIZER:-address}" --debug-assertions "$t" "fuzz/corpus/$t" "${kept[@]}" -- \
+    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    ${FUZZ_MAX_LEN:+-max_len=$FUZZ_MAX_LEN} ${FUZZ_RUNS:+-runs=$FUZZ_RUNS} >"$log" 2>&1
   rc=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
-  echo "$t: rc=$rc executions=${execs:-?} ${cov:-}"
+  echo "$t: rc=$rc executions=${execs:-?} ${cov:-} seconds=$(( $(date +%s) - started ))"
   [ $rc -eq 0 ] || grep -E 'panicked|ERROR|SUMMARY|Test unit written' "$log" | head -5
   rm -f "$log"
 done

@@ -22,10 +22,12 @@ for ts in "$corpus"/*.ts tests/fixtures/damaged/*.ts; do
       { printf "\\x0$control"; head -c 65535 /tmp/fanout-seed.es; } > "$out/video_parsers/$name-$fmt"
     fi
   done
+  # Audio: MPEG audio (control 0), AC-3 (1), E-AC-3 (2), ADTS (3); the
+  # framer's seeds (control + 12) take 184-byte pieces.
   for pair in "mp2:0" "ac3:1" "eac3:2" "adts:3"; do
     fmt=${pair%%:*}; control=${pair##*:}
     if ffmpeg -v quiet -y -i "$ts" -map 0:a:0 -c copy -f "$fmt" -t 1 /tmp/fanout-seed.es 2>/dev/null && [ -s /tmp/fanout-seed.es ]; then
-      { printf "\\x0$control"; head -c 16383 /tmp/fanout-seed.es; } > "$out/audio_frames/$name-$fmt"
+      { printf "\\x$(printf %02x $((control + 12)))"; head -c 16383 /tmp/fanout-seed.es; } > "$out/audio_frames/$name-$fmt"
       { printf "\\x0$control"; head -c 4095 /tmp/fanout-seed.es; } > "$out/audio_decoders/$name-$fmt"
     fi
   done

@@ -318,7 +318,10 @@ impl Framer {
                 }
             }
         }
-        self.carry = buf[pos..].to_vec();
+        // Keep the partial frame in place: a copy per push would make
+        // small pushes quadratic in the frame's length.
+        buf.drain(..pos);
+        self.carry = buf;
         (frames, skipped)
     }
 
