@@ -155,9 +155,10 @@ fn run_video(chunk: &Chunk, settings: &JobSettings, progress: Progress) -> Resul
 
 /// AV1 at the preset's quantizer or, under a bitrate cap, at the quantizer
 /// a probe of the chunk's first frames predicts will fit (see
-/// [`crate::encode::rate`]). Should the whole chunk still come out bigger
-/// than its source, it is encoded once more at a quantizer from its real
-/// size.
+/// [`crate::encode::rate`]), never better than the preset's. Should the
+/// whole chunk come out bigger than its source, it is encoded again at a
+/// quantizer from its real size (up to three times); should it come out
+/// under three quarters of the cap, once at a better one.
 fn encode_av1(
     chunk: &Chunk,
     settings: &JobSettings,
@@ -179,8 +180,8 @@ fn encode_av1(
         frames,
         av1.bitrate_cap_percent,
     );
-    let headroom = u8::MAX - av1.quantizer;
-    let mut quantizer = av1.quantizer;
+    let floor = av1.quantizer;
+    let mut quantizer = floor;
     if frames > 1 {
         // The probe runs at the fastest speed: a little bigger than the
         // real encode, so the prediction errs towards the smaller file.
@@ -190,21 +191,55 @@ fn encode_av1(
             &mut |_| progress(0),
         )?;
         let sizes: Vec<usize> = probe.samples.iter().map(|s| s.data.len()).collect();
-        let predicted = rate::predict_chunk_bytes(&sizes, frames);
-        quantizer += rate::quantizer_step(predicted, cap, headroom);
+        let mut source: Vec<(i64, usize, bool)> = chunk
+            .units
+            .iter()
+            .filter(|u| kept(chunk, u))
+            .map(|u| (u.pts, u.data.len(), u.random_access.is_random_access()))
+            .collect();
+        source.sort_unstable_by_key(|s| s.0);
+        let source: Vec<(usize, bool)> = source.iter().map(|s| (s.1, s.2)).collect();
+        let predicted = rate::predict_chunk_bytes(&sizes, &source);
+        quantizer += rate::quantizer_step(predicted, cap, u8::MAX - floor);
     }
-    let encoded = encode(Av1Settings { quantizer, ..av1 }, None, &mut *progress)?;
-    let bytes: u64 = encoded.samples.iter().map(|s| s.data.len() as u64).sum();
+    let mut encoded = encode(Av1Settings { quantizer, ..av1 }, None, &mut *progress)?;
+    let size = |e: &EncodedChunk| e.samples.iter().map(|s| s.data.len() as u64).sum::<u64>();
     let source_share = rate::cap_bytes(source_bytes, chunk.units.len(), frames, 100);
-    if bytes <= source_share || quantizer == u8::MAX {
-        return Ok(encoded);
-    }
-    let step = rate::quantizer_step(bytes, cap, u8::MAX - quantizer).max(1);
     let done = encoded.stats.frames;
-    let quantizer = quantizer + step;
-    encode(Av1Settings { quantizer, ..av1 }, None, &mut |_| {
-        progress(done)
-    })
+    // Corrections from the real size, which predicts the size at another
+    // quantizer far better than the probe. Never bigger than the source:
+    // up to three steps up (each aimed at the cap). Not far below the cap
+    // when the probe over-predicted (quality lost for nothing): one step
+    // down towards it, kept only if it stays within the source's size.
+    let mut bytes = size(&encoded);
+    if bytes * 4 < cap * 3 && quantizer > floor {
+        let step = rate::quantizer_step(cap, bytes, quantizer - floor);
+        let lower = quantizer - step.max(1);
+        let again = encode(
+            Av1Settings {
+                quantizer: lower,
+                ..av1
+            },
+            None,
+            &mut |_| progress(done),
+        )?;
+        if size(&again) <= source_share {
+            bytes = size(&again);
+            quantizer = lower;
+            encoded = again;
+        }
+    }
+    for _ in 0..3 {
+        if bytes <= source_share || quantizer == u8::MAX {
+            break;
+        }
+        quantizer += rate::quantizer_step(bytes, cap, u8::MAX - quantizer).max(1);
+        encoded = encode(Av1Settings { quantizer, ..av1 }, None, &mut |_| {
+            progress(done)
+        })?;
+        bytes = size(&encoded);
+    }
+    Ok(encoded)
 }
 
 fn kept(chunk: &Chunk, unit: &ChunkUnit) -> bool {

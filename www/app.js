@@ -143,10 +143,13 @@ function readSettings() {
     return Number.isFinite(v) && el.value !== '' ? Math.min(max, Math.max(min, v)) : fallback;
   };
   const preset = AV1_PRESETS[els.preset.value] ? els.preset.value : 'balanced';
+  const quality = Math.round(num(els.quality, AV1_PRESETS[preset].quantizer, 0, 255));
   return {
     preset,
     speed: Math.round(num(els.speed, AV1_PRESETS[preset].speed, 0, 10)),
-    quality: Math.round(num(els.quality, AV1_PRESETS[preset].quantizer, 0, 255)),
+    // The preset's quantizer keeps its bitrate cap (smaller than the
+    // source); another one means "this quality", no cap, as on the CLI.
+    quality: quality === AV1_PRESETS[preset].quantizer ? undefined : quality,
     chunkSeconds: num(els.chunk, 2, 0.1, 3600),
     workers: Math.round(num(els.workers, cores, 1, 256)),
     video: ['copy', 'h264'].includes(els.video.value) ? els.video.value : 'av1',
@@ -501,7 +504,9 @@ function renderSummary(stats, blob, settings, inputName, output) {
   const video = {
     copy: 'copied from the source',
     h264: 'H.264 Constrained Baseline (re-encoded)',
-    av1: `AV1 · ${settings.preset} · speed ${settings.speed} · quantizer ${settings.quality}`,
+    av1: `AV1 · ${settings.preset} · speed ${settings.speed} · ${settings.quality === undefined
+      ? `quantizer ${AV1_PRESETS[settings.preset].quantizer} or above, at most ${AV1_PRESETS[settings.preset].bitrateCap}% of the source`
+      : `quantizer ${settings.quality}`}`,
   };
   add('Video', video[settings.video]);
   if (stats.width && stats.height) add('Picture', `${stats.width}×${stats.height}, ${stats.bitDepth}-bit${stats.deinterlaced ? ', deinterlaced' : ''}`);

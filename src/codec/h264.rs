@@ -58,7 +58,7 @@ pub struct Sps {
 /// Reads `hrd_parameters()`; returns the (cpb_removal_delay,
 /// dpb_output_delay) lengths in bits.
 fn read_hrd(r: &mut BitReader) -> Result<(u32, u32), &'static str> {
-    let cpb_count = r.ue()? + 1;
+    let cpb_count = r.ue()?.saturating_add(1);
     if cpb_count > 32 {
         return Err("HRD cpb_cnt out of range");
     }
@@ -79,7 +79,11 @@ fn skip_scaling_list(r: &mut BitReader, size: usize) -> Result<(), &'static str>
     let (mut last, mut next) = (8i32, 8i32);
     for _ in 0..size {
         if next != 0 {
-            next = (last + r.se()? + 256) % 256;
+            let delta = r.se()?;
+            if !(-128..=127).contains(&delta) {
+                return Err("scaling list delta out of range");
+            }
+            next = (last + delta + 256) % 256;
         }
         last = if next == 0 { last } else { next };
     }
@@ -116,14 +120,14 @@ impl Sps {
                 }
             }
         }
-        let log2_max_frame_num = r.ue()? + 4;
+        let log2_max_frame_num = r.ue()?.saturating_add(4);
         if log2_max_frame_num > 16 {
             return Err("SPS log2_max_frame_num out of range");
         }
         let poc_type = r.ue()?;
         let mut log2_max_poc_lsb = 0;
         if poc_type == 0 {
-            log2_max_poc_lsb = r.ue()? + 4;
+            log2_max_poc_lsb = r.ue()?.saturating_add(4);
             if log2_max_poc_lsb > 16 {
                 return Err("SPS log2_max_pic_order_cnt_lsb out of range");
             }
@@ -141,12 +145,12 @@ impl Sps {
         }
         r.ue()?; // max_num_ref_frames
         r.flag()?; // gaps_in_frame_num_allowed
-        let width_mbs = r.ue()? + 1;
-        let height_map_units = r.ue()? + 1;
+        let width_mbs = r.ue()?.saturating_add(1);
+        let height_map_units = r.ue()?.saturating_add(1);
         let frame_mbs_only = r.flag()?;
         let mbaff = if !frame_mbs_only { r.flag()? } else { false };
         r.flag()?; // direct_8x8_inference
-        let height_mbs = height_map_units * if frame_mbs_only { 1 } else { 2 };
+        let height_mbs = height_map_units.saturating_mul(if frame_mbs_only { 1 } else { 2 });
         let (mut crop_l, mut crop_r, mut crop_t, mut crop_b) = (0, 0, 0, 0);
         if r.flag()? {
             crop_l = r.ue()?;
@@ -163,10 +167,10 @@ impl Sps {
         let coded_w = width_mbs.checked_mul(16).ok_or("SPS width overflow")?;
         let coded_h = height_mbs.checked_mul(16).ok_or("SPS height overflow")?;
         let width = coded_w
-            .checked_sub((crop_l + crop_r).saturating_mul(unit_x))
+            .checked_sub(crop_l.saturating_add(crop_r).saturating_mul(unit_x))
             .ok_or("SPS cropping larger than the picture")?;
         let height = coded_h
-            .checked_sub((crop_t + crop_b).saturating_mul(unit_y))
+            .checked_sub(crop_t.saturating_add(crop_b).saturating_mul(unit_y))
             .ok_or("SPS cropping larger than the picture")?;
         let mut sample_aspect = None;
         let mut frame_rate = None;
@@ -327,7 +331,7 @@ impl Pps {
         let sps_id = r.ue()?;
         r.flag()?; // entropy_coding_mode
         let bottom_field_pic_order_present = r.flag()?;
-        let slice_groups = r.ue()? + 1;
+        let slice_groups = r.ue()?.saturating_add(1);
         Ok(Pps {
             id,
             sps_id,

@@ -135,6 +135,19 @@ pub struct Plan {
     pub warnings: Vec<String>,
 }
 
+/// A mode as the plan's probes time it: AV1 without its bitrate cap (the
+/// cap's own probe would outweigh a probe of five frames), at the preset's
+/// best quantizer; the cap is applied to the estimated size instead.
+fn uncapped(video: VideoMode) -> VideoMode {
+    match video {
+        VideoMode::Av1(av1) => VideoMode::Av1(crate::encode::Av1Settings {
+            bitrate_cap_percent: 0,
+            ..av1
+        }),
+        other => other,
+    }
+}
+
 /// The modes a plan estimates, in the page's order.
 pub fn modes() -> Vec<(String, String, VideoMode)> {
     let mut out: Vec<_> = [
@@ -312,7 +325,7 @@ pub fn plan(
     // later content compares with the head's (a fade from black, a still
     // opening), applied to every encoding mode.
     let reference = JobSettings {
-        video: VideoMode::Av1(Av1Preset::Balanced.settings()),
+        video: uncapped(VideoMode::Av1(Av1Preset::Balanced.settings())),
         ..job
     };
     let mut window_probes = Vec::new();
@@ -372,9 +385,13 @@ pub fn plan(
                     VideoMode::Av1(_) => AV1_PROBE_FRAMES,
                     _ => H264_PROBE_FRAMES,
                 };
+                let plain = JobSettings {
+                    video: uncapped(video),
+                    ..job
+                };
                 let probe = match &head_reference {
-                    Some(p) if video == reference.video => p.clone(),
-                    _ => probe(first, &job, n, now)?,
+                    Some(p) if plain.video == reference.video => p.clone(),
+                    _ => probe(first, &plain, n, now)?,
                 };
                 let warmup_cost = match video {
                     VideoMode::Av1(_) => AV1_WARMUP_COST,
@@ -387,7 +404,7 @@ pub fn plan(
                 );
                 // Sampled through the file when the windows gave probes;
                 // else the source's bytes past the head stand for its content.
-                let (seconds, bytes) = match complexity {
+                let (seconds, mut bytes) = match complexity {
                     Some(c) => (
                         seconds * c.seconds,
                         work.chunks * probe.chunk_bytes(frames_per_chunk) * c.bytes,
@@ -397,6 +414,12 @@ pub fn plan(
                         probe.video_bytes(work.chunks, frames_per_chunk, source_inter_bytes),
                     ),
                 };
+                if let VideoMode::Av1(av1) = video {
+                    if av1.bitrate_cap_percent > 0 {
+                        let cap = f64::from(av1.bitrate_cap_percent) / 100.0;
+                        bytes = bytes.min(source_video_bytes * cap);
+                    }
+                }
                 (seconds, bytes, Some(probe))
             }
         };

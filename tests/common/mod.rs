@@ -122,9 +122,18 @@ pub fn synthetic_ts(
     fixture(name, &args)
 }
 
-/// Default AV1 settings at the fastest preset, as the tests use them.
+/// AV1 as most tests use it: the balanced preset at one quantizer (120,
+/// no bitrate cap), so a test checks the pipeline, not the rate control,
+/// and stays quick. The defaults (the cap on) are tested by tests/rate.rs
+/// and by the browser tests that compare the page's bytes with the CLI's.
 pub fn av1() -> Settings {
-    Settings::default()
+    with(Settings::default(), |s| {
+        s.video = VideoMode::Av1(Av1Settings {
+            quantizer: 120,
+            bitrate_cap_percent: 0,
+            ..Av1Settings::default()
+        })
+    })
 }
 
 pub fn copy() -> Settings {

@@ -61,15 +61,23 @@ export interface Progress {
 export type Av1Preset = 'fast' | 'balanced' | 'small';
 
 /** The settings behind each AV1 preset. */
-export const AV1_PRESETS: Readonly<Record<Av1Preset, { speed: number; quantizer: number; lowLatency: boolean }>>;
+export const AV1_PRESETS: Readonly<Record<Av1Preset, { speed: number; quantizer: number; lowLatency: boolean; bitrateCap: number }>>;
 
 export interface TranscodeOptions {
   /** AV1 preset: `'fast'`, `'balanced'` (default) or `'small'`. */
   preset?: Av1Preset;
   /** rav1e speed 0 (slowest, smallest) to 10 (fastest); overrides the preset's. */
   speed?: number;
-  /** AV1 constant quantizer 0-255 (lower: better and bigger); overrides the preset's. */
+  /**
+   * AV1 quantizer 0-255 (lower: better and bigger); overrides the preset's (80). Set alone, it
+   * turns the preset's bitrate cap off (one quantizer everywhere), as the CLI's `--quality`.
+   */
   quality?: number;
+  /**
+   * Cap each chunk's AV1 at this percentage of the source chunk's bytes, 0-100 (0: off), at best
+   * `quality`. Default (no `quality` given) 80: the output is smaller than the source.
+   */
+  bitrateCap?: number;
   /** rav1e low-latency mode (no frame reordering: faster); overrides the preset's. */
   lowLatency?: boolean;
   /** H.264 QP 0-51 for `video: 'h264'`. Default 28. */

@@ -40,9 +40,9 @@ function camelKeys(value) {
  * keeps the two in step).
  */
 export const AV1_PRESETS = Object.freeze({
-  fast: { speed: 10, quantizer: 120, lowLatency: true },
-  balanced: { speed: 9, quantizer: 120, lowLatency: true },
-  small: { speed: 8, quantizer: 120, lowLatency: true },
+  fast: { speed: 10, quantizer: 80, lowLatency: true, bitrateCap: 80 },
+  balanced: { speed: 9, quantizer: 80, lowLatency: true, bitrateCap: 80 },
+  small: { speed: 8, quantizer: 80, lowLatency: true, bitrateCap: 80 },
 });
 
 /** Options in the Rust `Settings` JSON shape. */
@@ -59,6 +59,9 @@ function rustSettings(o) {
           quantizer: o.quality ?? preset.quantizer,
           max_keyframe_interval: o.maxKeyframeInterval ?? 0,
           low_latency: o.lowLatency ?? preset.lowLatency,
+          // As the CLI: a quantizer set by hand means "this quality", so
+          // the preset's cap is off unless one is asked for.
+          bitrate_cap_percent: o.bitrateCap ?? (o.quality === undefined ? preset.bitrateCap : 0),
         },
       };
       break;
