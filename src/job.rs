@@ -12,8 +12,8 @@ use crate::codec::VideoCodecId;
 use crate::decode::{decoder_for, Output};
 use crate::deinterlace::{Deinterlacer, Fields};
 use crate::encode::{
-    rate, Av1Encoder, Av1Settings, EncodedFrame, H264Encoder, H264Settings, VideoEncoder,
-    VideoFormat,
+    rate, Av1Encoder, Av1Settings, EncodedFrame, H264Encoder, H264Settings, LumaError,
+    VideoEncoder, VideoFormat,
 };
 use crate::error::{Error, Result};
 use crate::mux::mp4::{
@@ -148,7 +148,7 @@ fn run_video(chunk: &Chunk, settings: &JobSettings, progress: Progress) -> Resul
         VideoMode::Av1(av1) => encode_av1(chunk, settings, av1, progress),
         VideoMode::H264(h264) => {
             let encoder = VideoEncoder::H264(Box::new(H264Encoder::new(settings.format, &h264)?));
-            encode_chunk(chunk, settings, encoder, None, progress)
+            encode_chunk(chunk, settings, encoder, None, progress).map(|(e, _)| e)
         }
     }
 }
@@ -158,7 +158,8 @@ fn run_video(chunk: &Chunk, settings: &JobSettings, progress: Progress) -> Resul
 /// [`crate::encode::rate`]), never better than the preset's. Should the
 /// whole chunk come out bigger than its source, it is encoded again at a
 /// quantizer from its real size (up to three times); should it come out
-/// under three quarters of the cap, once at a better one.
+/// under three quarters of the cap, or under 38 dB with room below the
+/// source's size, once at a better one.
 fn encode_av1(
     chunk: &Chunk,
     settings: &JobSettings,
@@ -168,10 +169,11 @@ fn encode_av1(
     let encode = |av1: Av1Settings, limit: Option<usize>, progress: Progress| {
         let encoder = VideoEncoder::Av1(Box::new(Av1Encoder::new(settings.format, &av1)?));
         encode_chunk(chunk, settings, encoder, limit, progress)
+            .map(|(encoded, error)| (encoded, error.unwrap_or_default()))
     };
     let frames = chunk.output_frames();
     if av1.bitrate_cap_percent == 0 || frames == 0 {
-        return encode(av1, None, progress);
+        return encode(av1, None, progress).map(|(e, _)| e);
     }
     let source_bytes: u64 = chunk.units.iter().map(|u| u.data.len() as u64).sum();
     let cap = rate::cap_bytes(
@@ -185,7 +187,7 @@ fn encode_av1(
     if frames > 1 {
         // The probe runs at the fastest speed: a little bigger than the
         // real encode, so the prediction errs towards the smaller file.
-        let probe = encode(
+        let (probe, _) = encode(
             Av1Settings { speed: 10, ..av1 },
             Some(rate::PROBE_FRAMES.min(frames)),
             &mut |_| progress(0),
@@ -202,20 +204,39 @@ fn encode_av1(
         let predicted = rate::predict_chunk_bytes(&sizes, &source);
         quantizer += rate::quantizer_step(predicted, cap, u8::MAX - floor);
     }
-    let mut encoded = encode(Av1Settings { quantizer, ..av1 }, None, &mut *progress)?;
+    let (mut encoded, mut error) = encode(Av1Settings { quantizer, ..av1 }, None, &mut *progress)?;
     let size = |e: &EncodedChunk| e.samples.iter().map(|s| s.data.len() as u64).sum::<u64>();
     let source_share = rate::cap_bytes(source_bytes, chunk.units.len(), frames, 100);
     let done = encoded.stats.frames;
     // Corrections from the real size, which predicts the size at another
-    // quantizer far better than the probe. Never bigger than the source:
-    // up to three steps up (each aimed at the cap). Not far below the cap
-    // when the probe over-predicted (quality lost for nothing): one step
-    // down towards it, kept only if it stays within the source's size.
+    // quantizer far better than the probe. Never bigger than the source: up
+    // to three steps up, each aimed at the cap.
     let mut bytes = size(&encoded);
-    if bytes * 4 < cap * 3 && quantizer > floor {
-        let step = rate::quantizer_step(cap, bytes, quantizer - floor);
-        let lower = quantizer - step.max(1);
-        let again = encode(
+    for _ in 0..3 {
+        if bytes <= source_share || quantizer == u8::MAX {
+            break;
+        }
+        quantizer += rate::quantizer_step(bytes, cap, u8::MAX - quantizer).max(1);
+        (encoded, error) = encode(Av1Settings { quantizer, ..av1 }, None, &mut |_| {
+            progress(done)
+        })?;
+        bytes = size(&encoded);
+    }
+    // One step down, kept only if it stays within the source's size: to the
+    // cap when the probe over-predicted (under three quarters of it:
+    // quality lost for nothing), or to 95 % of the source when the
+    // picture is under 38 dB and there is room (a low-rate source that
+    // the cap alone would leave visibly worse).
+    let aim = if bytes * 4 < cap * 3 {
+        Some(cap)
+    } else if error.below_38_db() && bytes * 10 < source_share * 9 {
+        Some(source_share * 95 / 100)
+    } else {
+        None
+    };
+    if let Some(aim) = aim.filter(|_| quantizer > floor) {
+        let lower = quantizer - rate::quantizer_step(aim, bytes, quantizer - floor).max(1);
+        let (again, _) = encode(
             Av1Settings {
                 quantizer: lower,
                 ..av1
@@ -224,20 +245,8 @@ fn encode_av1(
             &mut |_| progress(done),
         )?;
         if size(&again) <= source_share {
-            bytes = size(&again);
-            quantizer = lower;
             encoded = again;
         }
-    }
-    for _ in 0..3 {
-        if bytes <= source_share || quantizer == u8::MAX {
-            break;
-        }
-        quantizer += rate::quantizer_step(bytes, cap, u8::MAX - quantizer).max(1);
-        encoded = encode(Av1Settings { quantizer, ..av1 }, None, &mut |_| {
-            progress(done)
-        })?;
-        bytes = size(&encoded);
     }
     Ok(encoded)
 }
@@ -336,7 +345,7 @@ fn encode_chunk(
     encoder: VideoEncoder,
     limit: Option<usize>,
     progress: Progress,
-) -> Result<EncodedChunk> {
+) -> Result<(EncodedChunk, Option<LumaError>)> {
     let format = settings.format;
     let mut decoder = decoder_for(settings.codec)?;
     decoder.feed_parameter_sets(&chunk.parameter_sets)?;
@@ -426,18 +435,19 @@ fn encode_chunk(
     }
     let output = reorder.output;
     let (samples, encoder) = output.finish(chunk.index)?;
-    let (av1c, codec_config) = match encoder {
-        VideoEncoder::Av1(e) => (e.av1c(), None),
-        VideoEncoder::H264(e) => (None, e.avcc()),
+    let (av1c, codec_config, luma_error) = match encoder {
+        VideoEncoder::Av1(e) => (e.av1c(), None, Some(e.luma_error())),
+        VideoEncoder::H264(e) => (None, e.avcc(), None),
     };
-    Ok(EncodedChunk {
+    let encoded = EncodedChunk {
         index: chunk.index,
         samples,
         av1c,
         codec_config,
         stats,
         audio: Vec::new(),
-    })
+    };
+    Ok((encoded, luma_error))
 }
 
 /// Decoded pictures (in whatever order the decoder gives them) → presentation

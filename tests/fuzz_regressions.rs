@@ -15,7 +15,7 @@ fn fixture(target: &str, name: &str) -> Vec<u8> {
 
 /// The `video_parsers` target's feeding: a control byte picks the codec
 /// and the piece size, the rest is the elementary stream. Returns the
-/// problems the parser reported.
+/// problems the parser reported and its format errors.
 fn parse_video(data: &[u8]) -> Vec<String> {
     let (&control, data) = data.split_first().expect("a control byte");
     let codec =
@@ -32,7 +32,9 @@ fn parse_video(data: &[u8]) -> Vec<String> {
         };
         parser.push(part, meta);
         while parser.next_unit().is_some() {}
-        let _ = parser.format();
+        if let Some(Err(e)) = parser.format() {
+            problems.push(e.to_string());
+        }
         problems.extend(parser.take_problems());
     }
     parser.finish();
@@ -62,6 +64,17 @@ fn sps_crop_overflow_is_a_bad_sps() {
         problems
             .iter()
             .any(|p| p.contains("SPS cropping larger than the picture")),
+        "{problems:?}"
+    );
+}
+
+/// An SPS whose bit depth (8 + a 32-bit exp-Golomb value) overflowed: now
+/// read to its end and reported as a bad SPS.
+#[test]
+fn sps_bit_depth_overflow_is_a_bad_sps() {
+    let problems = parse_video(&fixture("video_parsers", "sps-bit-depth-overflow"));
+    assert!(
+        problems.iter().any(|p| p.starts_with("bad SPS")),
         "{problems:?}"
     );
 }

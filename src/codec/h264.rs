@@ -109,8 +109,8 @@ impl Sps {
             if chroma_format_idc == 3 {
                 r.flag()?; // separate_colour_plane_flag
             }
-            bit_depth = (8 + r.ue()?).min(255) as u8;
-            bit_depth_chroma = (8 + r.ue()?).min(255) as u8;
+            bit_depth = r.ue()?.saturating_add(8).min(255) as u8;
+            bit_depth_chroma = r.ue()?.saturating_add(8).min(255) as u8;
             lossless = r.flag()?;
             if r.flag()? {
                 for i in 0..if chroma_format_idc == 3 { 12 } else { 8 } {

@@ -105,11 +105,46 @@ enum Inner {
     High(Context<u16>),
 }
 
+/// How far the encoder's reconstruction is from its input, luma only:
+/// what the bitrate cap weighs quality by. Integers, so every face takes
+/// the same decisions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LumaError {
+    /// Sum of squared differences over every shown frame.
+    pub sse: u128,
+    pub samples: u64,
+    pub bit_depth: u8,
+}
+
+/// 10^(38/10) × 10^7: PSNR 38 dB as a ratio of peak² to mean squared error.
+const TEN_POW_3_8_E7: u128 = 63_095_734_448;
+
+impl LumaError {
+    /// The chunk's PSNR-Y (from its mean squared error) is under 38 dB,
+    /// where a viewer starts to see the difference from the source.
+    pub fn below_38_db(&self) -> bool {
+        let peak = (1u128 << self.bit_depth.clamp(8, 16)) - 1;
+        self.sse * TEN_POW_3_8_E7 > peak * peak * u128::from(self.samples) * 10_000_000
+    }
+
+    fn add<T: Pixel>(&mut self, rec: &Frame<T>, source: &Frame<T>, width: usize, height: usize) {
+        let (rec, source) = (&rec.planes[0], &source.planes[0]);
+        for (a, b) in rec.rows_iter().zip(source.rows_iter()).take(height) {
+            for (&x, &y) in a.iter().zip(b).take(width) {
+                let d = i64::from(i32::cast_from(x) - i32::cast_from(y));
+                self.sse += (d * d) as u128;
+            }
+            self.samples += a.len().min(b.len()).min(width) as u64;
+        }
+    }
+}
+
 /// A rav1e context for one chunk.
 pub struct Av1Encoder {
     inner: Inner,
     format: VideoFormat,
     sequence_header: Option<Vec<u8>>,
+    luma_error: LumaError,
 }
 
 impl Av1Encoder {
@@ -159,7 +194,16 @@ impl Av1Encoder {
             inner,
             format,
             sequence_header: None,
+            luma_error: LumaError {
+                bit_depth: format.bit_depth,
+                ..LumaError::default()
+            },
         })
+    }
+
+    /// The reconstruction's error so far (every frame, once finished).
+    pub fn luma_error(&self) -> LumaError {
+        self.luma_error
     }
 
     /// The `av1C` box payload: rav1e's fixed fields plus the sequence header
@@ -229,13 +273,21 @@ impl Av1Encoder {
     fn drain(&mut self) -> Result<Vec<EncodedFrame>> {
         let mut out = Vec::new();
         loop {
+            let (width, height) = (self.format.width as usize, self.format.height as usize);
+            let error = &mut self.luma_error;
             let packet = match &mut self.inner {
-                Inner::Eight(ctx) => ctx
-                    .receive_packet()
-                    .map(|p| (p.data, p.input_frameno, p.frame_type)),
-                Inner::High(ctx) => ctx
-                    .receive_packet()
-                    .map(|p| (p.data, p.input_frameno, p.frame_type)),
+                Inner::Eight(ctx) => ctx.receive_packet().map(|p| {
+                    if let (Some(rec), Some(source)) = (&p.rec, &p.source) {
+                        error.add(rec, source, width, height);
+                    }
+                    (p.data, p.input_frameno, p.frame_type)
+                }),
+                Inner::High(ctx) => ctx.receive_packet().map(|p| {
+                    if let (Some(rec), Some(source)) = (&p.rec, &p.source) {
+                        error.add(rec, source, width, height);
+                    }
+                    (p.data, p.input_frameno, p.frame_type)
+                }),
             };
             match packet {
                 Ok((data, input_index, frame_type)) => {

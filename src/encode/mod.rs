@@ -5,7 +5,7 @@ mod av1;
 mod h264;
 pub mod rate;
 
-pub use av1::{strip_temporal_delimiters, Av1Encoder, Av1Preset, Av1Settings};
+pub use av1::{strip_temporal_delimiters, Av1Encoder, Av1Preset, Av1Settings, LumaError};
 pub use h264::{H264Encoder, H264Settings};
 
 use crate::error::Result;
