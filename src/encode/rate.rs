@@ -69,12 +69,10 @@ pub fn predict_chunk_bytes(probe: &[usize], source: &[(usize, bool)]) -> u64 {
     };
     let probed_source = source_bytes(1, probe.len());
     let inter_total: u128 = inter.iter().map(|&b| b as u128).sum();
-    let rest = if probed_source == 0 {
+    let rest = (source_bytes(probe.len(), source.len()) * inter_total)
+        .checked_div(probed_source)
         // No source bytes to scale by: the probe's mean inter frame.
-        inter_total * (frames - probe.len()) as u128 / inter.len() as u128
-    } else {
-        source_bytes(probe.len(), source.len()) * inter_total / probed_source
-    };
+        .unwrap_or_else(|| inter_total * (frames - probe.len()) as u128 / inter.len() as u128);
     probe_total + rest.min(u128::from(u64::MAX)) as u64
 }
 
