@@ -101,19 +101,19 @@ struct Args {
     /// everywhere (H.264).
     #[arg(long, value_enum, default_value_t = GoalArg::Smaller)]
     goal: GoalArg,
-    /// AV1 preset: fast, balanced or small (same quality, faster or smaller).
+    /// AV1 preset: fast, balanced or small (same quality settings, faster or smaller).
     #[arg(long, value_enum, default_value_t = PresetArg::Balanced)]
     preset: PresetArg,
     /// rav1e speed 0 (slowest, smallest) to 10 (fastest); overrides the preset's.
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10))]
     speed: Option<u8>,
-    /// AV1 constant quantizer 0-255 (lower: better and bigger); without
-    /// --bitrate-cap, turns the presets' bitrate cap off.
+    /// AV1 quantizer 0-255 (lower: better and bigger; the presets' is 80);
+    /// without --bitrate-cap, turns the presets' bitrate cap off.
     #[arg(long)]
     quality: Option<u8>,
-    /// Cap each chunk's AV1 size at this percentage of the source's (0: off,
-    /// the presets' default), raising the chunk's quantizer as a probe
-    /// encode predicts.
+    /// Cap each chunk's AV1 size at this percentage of the source's (0: off;
+    /// the presets cap at 80, so the output is smaller than the source),
+    /// raising the chunk's quantizer as a probe encode predicts.
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=100))]
     bitrate_cap: Option<u8>,
     /// rav1e low-latency mode (no frame reordering: faster, a little bigger); overrides the preset's.
